@@ -1,0 +1,25 @@
+package dev.dfd.io;
+
+/**
+ * A decoded 8-bit RGB image, the hand-off between decoding and preprocessing.
+ *
+ * @param width  columns
+ * @param height rows
+ * @param pixels (height, width, 3) row-major, interleaved R,G,B, unsigned bytes
+ */
+public record RgbImage(int width, int height, byte[] pixels) {
+    public RgbImage {
+        if (width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
+        }
+        if (pixels.length != (long) width * height * 3) {
+            throw new IllegalArgumentException("expected " + ((long) width * height * 3) + " bytes for "
+                    + width + "x" + height + " RGB, got " + pixels.length);
+        }
+    }
+
+    /** Unsigned value of channel {@code c} at column {@code x}, row {@code y}. */
+    public int get(int x, int y, int c) {
+        return pixels[(y * width + x) * 3 + c] & 0xFF;
+    }
+}

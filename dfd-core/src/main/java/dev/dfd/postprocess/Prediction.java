@@ -1,0 +1,21 @@
+package dev.dfd.postprocess;
+
+import java.util.List;
+
+/**
+ * What the model says about one image.
+ *
+ * @param label         the decision: the argmax label, or with a threshold, the positive label when its score
+ *                      reaches it and otherwise the best other label
+ * @param score         the positive label's score
+ * @param positiveLabel the label the score and threshold are about (e.g. "Fake")
+ * @param predictions   top-k labels by score, descending, ties in label-id order (the pipeline's list)
+ * @param scores        (num_labels) every label's score in id order
+ * @param logits        (num_labels) raw model output in id order
+ */
+public record Prediction(String label, float score, String positiveLabel, List<LabelScore> predictions,
+                         float[] scores, float[] logits) {
+    public Prediction {
+        predictions = List.copyOf(predictions);
+    }
+}
