@@ -1,0 +1,111 @@
+package dev.dfd.cli;
+
+import dev.dfd.DetectionResult;
+import dev.dfd.Detector;
+import dev.dfd.DetectorOptions;
+import dev.dfd.io.DecodeLimits;
+import dev.dfd.postprocess.ScoreFunction;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "detect", sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Label images Real or Fake (or whatever the model's labels are).",
+                "Exit code: 0 when every image succeeded, 1 when any failed, 2 for usage or model errors."})
+final class DetectCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions model;
+
+    @Parameters(paramLabel = "PATH", arity = "1..*",
+            description = "Image files, directories (walked recursively for image files), or - for standard input.")
+    List<String> paths;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "5",
+            description = "Predictions listed per image (capped at the number of labels). Default: ${DEFAULT-VALUE}.")
+    int topK;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
+            description = "table, json (one object per line) or csv. Default: ${DEFAULT-VALUE}.")
+    ResultWriter.Format format;
+
+    @Option(names = "--positive", paramLabel = "LABEL",
+            description = "The label the score and threshold are about. Default: the label that reads"
+                    + " Fake/Deepfake/AI/Synthetic, else label 1.")
+    String positive;
+
+    @Option(names = "--threshold", paramLabel = "T",
+            description = "Call an image positive when its positive-label score is >= T. Default: the top label.")
+    Double threshold;
+
+    @Option(names = "--function", paramLabel = "F",
+            description = "softmax, sigmoid or none. Default: as transformers' pipeline picks for the model.")
+    String function;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8",
+            description = "Images per inference call. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--decode-threads", paramLabel = "N",
+            description = "Threads decoding and preprocessing ahead of inference. Default: one per core.")
+    Integer decodeThreads;
+
+    @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "90000000",
+            description = "Refuse images whose header claims more pixels. Default: ${DEFAULT-VALUE}.")
+    long maxPixels;
+
+    @Option(names = "--max-bytes", paramLabel = "N", defaultValue = "268435456",
+            description = "Refuse image files larger than this. Default: ${DEFAULT-VALUE} (256 MiB).")
+    long maxBytes;
+
+    InputStream stdin = System.in;
+
+    @Override
+    public Integer call() {
+        DetectorOptions options = DetectorOptions.DEFAULTS
+                .withVariant(model.variant)
+                .withIntraOpThreads(model.threads)
+                .withBatchSize(batchSize)
+                .withTopK(topK)
+                .withFunction(function == null ? null : ScoreFunction.parse(function))
+                .withPositiveLabel(positive)
+                .withThreshold(threshold)
+                .withLimits(new DecodeLimits(maxBytes, maxPixels));
+        if (decodeThreads != null) {
+            options = options.withDecodeThreads(decodeThreads);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int[] counts = new int[2]; // ok, failed
+        try (Detector detector = Detector.load(model.modelDir(), options)) {
+            ResultWriter writer = ResultWriter.of(format, out, detector.config().labels(),
+                    detector.postprocessor().positiveLabel());
+            detector.detectAll(ImageFiles.sources(paths, stdin, maxBytes), (DetectionResult r) -> {
+                writer.write(r);
+                counts[r instanceof DetectionResult.Failure ? 1 : 0]++;
+            });
+            writer.finish();
+        }
+        if (counts[0] + counts[1] == 0) {
+            err.println("dfd: no image files found in " + String.join(" ", paths));
+            err.flush();
+            return Main.SOME_FAILED;
+        }
+        if (counts[1] > 0) {
+            err.println("dfd: " + counts[1] + " of " + (counts[0] + counts[1]) + " images failed");
+            err.flush();
+            return Main.SOME_FAILED;
+        }
+        return Main.OK;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.dfd.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dfd.DetectionResult;
+import dev.dfd.DetectionResult.Detection;
+import dev.dfd.DetectionResult.Failure;
+import dev.dfd.Json;
+import dev.dfd.postprocess.LabelScore;
+import dev.dfd.postprocess.Prediction;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** Writes detection results as an aligned table, JSON lines or CSV, one image per line, as they arrive. */
+abstract class ResultWriter {
+    enum Format { TABLE, JSON, CSV }
+
+    protected final PrintWriter out;
+
+    ResultWriter(PrintWriter out) {
+        this.out = out;
+    }
+
+    static ResultWriter of(Format format, PrintWriter out, List<String> labels, String positive) {
+        return switch (format) {
+            case TABLE -> new Table(out, labels, positive);
+            case JSON -> new JsonLines(out);
+            case CSV -> new Csv(out, labels);
+        };
+    }
+
+    abstract void write(DetectionResult r);
+
+    void finish() {
+        out.flush();
+    }
+
+    /** The JSON object for one result; the server answers with the same fields. */
+    static ObjectNode toJson(DetectionResult r) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("path", r.source());
+        if (r instanceof Failure f) {
+            o.put("error", f.error());
+            return o;
+        }
+        Prediction p = ((Detection) r).prediction();
+        o.put("label", p.label());
+        o.put("score", p.score());
+        ArrayNode preds = o.putArray("predictions");
+        for (LabelScore ls : p.predictions()) {
+            preds.addObject().put("label", ls.label()).put("score", ls.score());
+        }
+        ArrayNode logits = o.putArray("logits");
+        for (float v : p.logits()) {
+            logits.add(v);
+        }
+        return o;
+    }
+
+    static final class JsonLines extends ResultWriter {
+        JsonLines(PrintWriter out) {
+            super(out);
+        }
+
+        @Override
+        void write(DetectionResult r) {
+            out.println(Json.write(toJson(r)));
+            out.flush();
+        }
+    }
+
+    static final class Table extends ResultWriter {
+        private final int labelWidth;
+
+        Table(PrintWriter out, List<String> labels, String positive) {
+            super(out);
+            int w = "ERROR".length();
+            for (String l : labels) {
+                w = Math.max(w, l.length());
+            }
+            labelWidth = Math.min(w, 24);
+            out.printf(Locale.ROOT, "%-" + labelWidth + "s  %-10s  %-32s  %s%n", "LABEL", trim(positive, 10),
+                    "TOP PREDICTIONS", "PATH");
+        }
+
+        private static String trim(String s, int n) {
+            return s.length() <= n ? s : s.substring(0, n);
+        }
+
+        @Override
+        void write(DetectionResult r) {
+            if (r instanceof Failure f) {
+                out.printf(Locale.ROOT, "%-" + labelWidth + "s  %-10s  %-32s  %s: %s%n", "ERROR", "-", "-",
+                        f.source(), f.error());
+            } else {
+                Prediction p = ((Detection) r).prediction();
+                String top = p.predictions().stream()
+                        .map(ls -> String.format(Locale.ROOT, "%s %.4f", ls.label(), ls.score()))
+                        .collect(Collectors.joining(", "));
+                out.printf(Locale.ROOT, "%-" + labelWidth + "s  %-10.4f  %-32s  %s%n", p.label(), p.score(), top,
+                        r.source());
+            }
+            out.flush();
+        }
+    }
+
+    static final class Csv extends ResultWriter {
+        private final List<String> labels;
+
+        Csv(PrintWriter out, List<String> labels) {
+            super(out);
+            this.labels = labels;
+            StringBuilder header = new StringBuilder("path,label,score");
+            for (String l : labels) {
+                header.append(',').append(quote("score_" + l));
+            }
+            out.println(header.append(",error"));
+        }
+
+        static String quote(String s) {
+            if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
+                return "\"" + s.replace("\"", "\"\"") + "\"";
+            }
+            return s;
+        }
+
+        @Override
+        void write(DetectionResult r) {
+            StringBuilder line = new StringBuilder(quote(r.source()));
+            if (r instanceof Failure f) {
+                line.append(",,").append(",".repeat(labels.size())).append(',').append(quote(f.error()));
+            } else {
+                Prediction p = ((Detection) r).prediction();
+                line.append(',').append(quote(p.label())).append(',').append(p.score());
+                for (float s : p.scores()) {
+                    line.append(',').append(s);
+                }
+                line.append(',');
+            }
+            out.println(line);
+            out.flush();
+        }
+    }
+}

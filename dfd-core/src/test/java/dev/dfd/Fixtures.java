@@ -1,0 +1,29 @@
+package dev.dfd;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+
+/** The self-contained fixtures in src/test/resources/fixtures (made by make_fixtures.py beside them). */
+public final class Fixtures {
+    private Fixtures() {
+    }
+
+    public static Path dir() {
+        try {
+            return Path.of(Fixtures.class.getResource("/fixtures/resize.json").toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Path tinyModel() {
+        return dir().resolve("tiny-cnn");
+    }
+
+    public static JsonNode json(String relative) throws IOException {
+        return Json.MAPPER.readTree(dir().resolve(relative).toFile());
+    }
+}
