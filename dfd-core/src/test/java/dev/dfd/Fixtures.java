@@ -12,6 +12,10 @@ public final class Fixtures {
     }
 
     public static Path dir() {
+        String configured = System.getProperty("dfd.fixtures.dir");
+        if (configured != null && java.nio.file.Files.isDirectory(Path.of(configured))) {
+            return Path.of(configured); // other modules' tests: the jar's resources are not files
+        }
         try {
             return Path.of(Fixtures.class.getResource("/fixtures/resize.json").toURI()).getParent();
         } catch (URISyntaxException e) {
