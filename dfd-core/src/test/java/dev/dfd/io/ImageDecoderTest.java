@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.zip.CRC32;
 
@@ -35,10 +36,79 @@ class ImageDecoderTest {
                 RgbImage img = decoder.decode(Files.readAllBytes(Fixtures.dir().resolve("decode").resolve(file)));
                 assertEquals(c.get("width").asInt(), img.width(), "width");
                 assertEquals(c.get("height").asInt(), img.height(), "height");
-                assertEquals(c.get("sha256").asText(), Golden.sha256(img.pixels()), "RGB bytes differ from Pillow's");
+                byte[] pillow = Base64.getDecoder().decode(c.get("rgb_base64").asText());
+                int maxDiff = maxAbsDiff(pillow, img.pixels());
+                if (file.equals("lossy.webp")) {
+                    // Pillow decodes lossy WebP with libwebp, dfd with TwelveMonkeys' VP8 decoder, whose YUV to RGB
+                    // conversion differs: close, not equal (a documented deviation)
+                    assertTrue(maxDiff <= LOSSY_WEBP_MAX_DIFF, "max difference " + maxDiff);
+                    assertTrue(meanAbsDiff(pillow, img.pixels()) <= LOSSY_WEBP_MEAN_DIFF, "mean difference");
+                } else {
+                    assertEquals(0, maxDiff, "RGB bytes differ from Pillow's");
+                    assertEquals(c.get("sha256").asText(), Golden.sha256(img.pixels()));
+                }
             }));
         }
         return tests;
+    }
+
+    /**
+     * Bounds on libwebp (Pillow) vs TwelveMonkeys on lossy.webp, a synthetic image of sharp colour edges (measured
+     * 46 max). On DFDC face crops re-encoded at quality 80 the mean difference was 1.9-3.1 and the max 11-22.
+     */
+    static final int LOSSY_WEBP_MAX_DIFF = 48;
+    static final double LOSSY_WEBP_MEAN_DIFF = 9.0; // measured 8.1
+
+    static double meanAbsDiff(byte[] a, byte[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += Math.abs((a[i] & 0xFF) - (b[i] & 0xFF));
+        }
+        return sum / a.length;
+    }
+
+    static int maxAbsDiff(byte[] a, byte[] b) {
+        assertEquals(a.length, b.length);
+        int max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs((a[i] & 0xFF) - (b[i] & 0xFF)));
+        }
+        return max;
+    }
+
+    /** 16-bit PNGs (grey and RGB): each sample keeps its high byte. */
+    @Test
+    void sixteenBitPngs() throws IOException {
+        BufferedImage grey = new BufferedImage(3, 2, BufferedImage.TYPE_USHORT_GRAY);
+        grey.getRaster().setSample(0, 0, 0, 0xFFFF);
+        grey.getRaster().setSample(1, 0, 0, 0x80FF);
+        grey.getRaster().setSample(2, 1, 0, 0x00FF);
+        RgbImage g = decoder.decode(png(grey));
+        assertEquals(List.of(255, 255, 255, 128, 128, 128, 0, 0, 0), firstNine(g));
+        assertEquals(0, g.get(2, 1, 0));
+
+        java.awt.image.ComponentColorModel cm = new java.awt.image.ComponentColorModel(
+                java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB), false, false,
+                java.awt.Transparency.OPAQUE, java.awt.image.DataBuffer.TYPE_USHORT);
+        BufferedImage rgb = new BufferedImage(cm, cm.createCompatibleWritableRaster(3, 1), false, null);
+        rgb.getRaster().setPixel(0, 0, new int[]{0x1234, 0xABCD, 0xFF00});
+        rgb.getRaster().setPixel(1, 0, new int[]{0xFFFF, 0, 0x0100});
+        RgbImage c = decoder.decode(png(rgb));
+        assertEquals(List.of(0x12, 0xAB, 0xFF, 0xFF, 0, 1, 0, 0, 0), firstNine(c));
+    }
+
+    private static byte[] png(BufferedImage image) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertTrue(ImageIO.write(image, "png", out));
+        return out.toByteArray();
+    }
+
+    private static List<Integer> firstNine(RgbImage img) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            out.add(img.pixels()[i] & 0xFF);
+        }
+        return out;
     }
 
     @Test
