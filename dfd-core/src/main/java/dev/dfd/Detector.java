@@ -167,7 +167,7 @@ public final class Detector implements AutoCloseable {
     }
 
     private Detection single(ImageSource source) {
-        DetectionResult r = infer(List.of(prepare(0, source))).get(0);
+        DetectionResult r = infer(List.of(prepare(0, source, null))).get(0);
         if (r instanceof Failure f) {
             throw new ImageException(f.source() + ": " + f.error());
         }
@@ -187,20 +187,29 @@ public final class Detector implements AutoCloseable {
      * Memory stays bounded whatever the number of images.
      */
     public void detectAll(Iterator<? extends ImageSource> sources, Consumer<? super DetectionResult> sink) {
+        detectAll(sources, null, sink);
+    }
+
+    /**
+     * As {@link #detectAll(Iterator, Consumer)}, with {@code transform} applied to each decoded image before
+     * preprocessing (robustness tests: re-compression, blur, resizing, noise). Null means none.
+     */
+    public void detectAll(Iterator<? extends ImageSource> sources, ImageTransform transform,
+                          Consumer<? super DetectionResult> sink) {
         ExecutorService pool = pool();
         int window = options.batchSize() * 2 + options.decodeThreads();
         ArrayDeque<Future<Prepared>> pending = new ArrayDeque<>();
         int[] next = {0};
         try {
             while (true) {
-                fill(pool, pending, sources, window, next);
+                fill(pool, pending, sources, transform, window, next);
                 if (pending.isEmpty()) {
                     return;
                 }
                 List<Prepared> chunk = new ArrayList<>(options.batchSize());
                 while (chunk.size() < options.batchSize() && !pending.isEmpty()) {
                     chunk.add(await(pending.poll()));
-                    fill(pool, pending, sources, window, next);
+                    fill(pool, pending, sources, transform, window, next);
                 }
                 for (DetectionResult r : infer(chunk)) {
                     sink.accept(r);
@@ -212,11 +221,11 @@ public final class Detector implements AutoCloseable {
     }
 
     private void fill(ExecutorService pool, ArrayDeque<Future<Prepared>> pending, Iterator<? extends ImageSource> sources,
-                      int window, int[] next) {
+                      ImageTransform transform, int window, int[] next) {
         while (pending.size() < window && sources.hasNext()) {
             ImageSource source = sources.next();
             int index = next[0]++;
-            pending.add(pool.submit(() -> prepare(index, source)));
+            pending.add(pool.submit(() -> prepare(index, source, transform)));
         }
     }
 
@@ -238,7 +247,7 @@ public final class Detector implements AutoCloseable {
         }
     }
 
-    private Prepared prepare(int index, ImageSource source) {
+    private Prepared prepare(int index, ImageSource source, ImageTransform transform) {
         byte[] bytes;
         try {
             bytes = source.read(options.limits().maxBytes());
@@ -246,7 +255,11 @@ public final class Detector implements AutoCloseable {
             return new Prepared(index, source.name(), null, 0, 0, ImageSource.describe(e));
         }
         try {
-            return prepare(index, source.name(), decoder.decode(bytes));
+            RgbImage image = decoder.decode(bytes);
+            if (transform != null) {
+                image = transform.apply(image, source.name());
+            }
+            return prepare(index, source.name(), image);
         } catch (DfdException e) {
             return new Prepared(index, source.name(), null, 0, 0, e.getMessage());
         } catch (RuntimeException | OutOfMemoryError e) {

@@ -1,0 +1,143 @@
+package dev.dfd.eval;
+
+import dev.dfd.DetectionResult;
+import dev.dfd.DetectionResult.Detection;
+import dev.dfd.DetectionResult.Failure;
+import dev.dfd.Detector;
+import dev.dfd.DfdException;
+import dev.dfd.ImageSource;
+import dev.dfd.ImageTransform;
+import dev.dfd.eval.Dataset.LabeledImage;
+import dev.dfd.postprocess.Postprocessor;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Runs a detector over a labelled data set and computes {@link EvalMetrics}, streaming: images are decoded,
+ * scored and handed to the listener one by one (predictions files and progress bars write as they go); only
+ * labels and scores are kept, never pixels. Unreadable images are counted and excluded from the metrics.
+ */
+public final class Evaluation {
+    /** Called on the evaluating thread for every image of the clean run, in data-set order. */
+    public interface Listener {
+        void onResult(int index, LabeledImage image, int trueId, DetectionResult result);
+    }
+
+    /**
+     * @param targetPrecision find the lowest threshold reaching this precision (null: don't)
+     * @param perturbations   re-run the data set under each, for the robustness table
+     */
+    public record Options(Double targetPrecision, List<Perturbation> perturbations) {
+        public Options {
+            perturbations = List.copyOf(perturbations);
+            if (targetPrecision != null && (targetPrecision <= 0 || targetPrecision > 1)) {
+                throw new IllegalArgumentException("target precision must be in (0, 1], got " + targetPrecision);
+            }
+        }
+    }
+
+    /** One image that was scored: its data-set index, true and predicted label ids and every label's score. */
+    public record Scored(int index, int trueId, int predId, float[] scores) {
+    }
+
+    /** One row of the robustness table. */
+    public record RobustnessRow(String perturbation, int evaluated, int failed, double accuracy, double rocAuc,
+                                double positiveRecall) {
+    }
+
+    /**
+     * @param dataset     what was evaluated
+     * @param metrics     metrics over the images that could be read
+     * @param scored      per image: ids and scores (for predictions, galleries)
+     * @param failures    images that could not be read or run, with reasons
+     * @param robustness  the clean run first, then one row per perturbation (empty without perturbations)
+     * @param seconds     wall time of the clean run
+     */
+    public record Result(Dataset dataset, EvalMetrics metrics, List<Scored> scored, List<Failure> failures,
+                         List<RobustnessRow> robustness, double seconds) {
+        public double imagesPerSecond() {
+            return (scored.size() + failures.size()) / Math.max(seconds, 1e-9);
+        }
+    }
+
+    private Evaluation() {
+    }
+
+    public static Result run(Detector detector, Dataset dataset, LabelMapping mapping, Options options,
+                             Listener listener) {
+        Postprocessor post = detector.postprocessor();
+        if (post.labels().size() < 2) {
+            throw new DfdException(detector.files().config() + ": evaluation needs a model with at least 2 labels");
+        }
+        List<LabeledImage> images = dataset.images();
+        int[] trueIds = new int[images.size()];
+        for (int i = 0; i < images.size(); i++) {
+            trueIds[i] = mapping.id(images.get(i).label());
+        }
+        long start = System.nanoTime();
+        List<Scored> scored = new ArrayList<>();
+        List<Failure> failures = new ArrayList<>();
+        runOnce(detector, images, null, (index, result) -> {
+            if (result instanceof Detection d) {
+                scored.add(new Scored(index, trueIds[index], post.labels().indexOf(d.label()), d.prediction().scores()));
+            } else {
+                failures.add((Failure) result);
+            }
+            if (listener != null) {
+                listener.onResult(index, images.get(index), trueIds[index], result);
+            }
+        });
+        double seconds = (System.nanoTime() - start) / 1e9;
+        EvalMetrics metrics = metrics(post, scored, options.targetPrecision());
+
+        List<RobustnessRow> robustness = new ArrayList<>();
+        if (!options.perturbations().isEmpty()) {
+            robustness.add(row("none", metrics, scored.size(), failures.size()));
+            for (Perturbation p : options.perturbations()) {
+                List<Scored> s = new ArrayList<>();
+                int[] failed = {0};
+                ImageTransform transform = (image, source) -> p.apply(image, source.hashCode());
+                runOnce(detector, images, transform, (index, result) -> {
+                    if (result instanceof Detection d) {
+                        s.add(new Scored(index, trueIds[index], post.labels().indexOf(d.label()),
+                                d.prediction().scores()));
+                    } else {
+                        failed[0]++;
+                    }
+                });
+                robustness.add(row(p.name(), metrics(post, s, null), s.size(), failed[0]));
+            }
+        }
+        return new Result(dataset, metrics, scored, failures, robustness, seconds);
+    }
+
+    private interface IndexedSink {
+        void accept(int index, DetectionResult result);
+    }
+
+    private static void runOnce(Detector detector, List<LabeledImage> images, ImageTransform transform,
+                                IndexedSink sink) {
+        Iterator<ImageSource> sources = images.stream().map(i -> ImageSource.of(i.path())).iterator();
+        int[] next = {0};
+        detector.detectAll(sources, transform, r -> sink.accept(next[0]++, r));
+    }
+
+    private static EvalMetrics metrics(Postprocessor post, List<Scored> scored, Double targetPrecision) {
+        int n = scored.size();
+        int[] yTrue = new int[n];
+        int[] yPred = new int[n];
+        float[][] scores = new float[n][];
+        for (int i = 0; i < n; i++) {
+            yTrue[i] = scored.get(i).trueId();
+            yPred[i] = scored.get(i).predId();
+            scores[i] = scored.get(i).scores();
+        }
+        return EvalMetrics.compute(post.labels(), post.positiveIndex(), yTrue, yPred, scores, targetPrecision);
+    }
+
+    private static RobustnessRow row(String name, EvalMetrics m, int evaluated, int failed) {
+        return new RobustnessRow(name, evaluated, failed, m.accuracy(), m.rocAuc(), m.positiveRecall());
+    }
+}
