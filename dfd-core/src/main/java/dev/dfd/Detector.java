@@ -162,8 +162,11 @@ public final class Detector implements AutoCloseable {
 
     /** The prediction for a decoded image. */
     public Prediction predict(RgbImage image) {
-        Prepared p = prepare(0, "image", image);
-        return infer(List.of(p)).get(0) instanceof Detection d ? d.prediction() : null;
+        DetectionResult r = infer(List.of(prepare(0, "image", image))).get(0);
+        if (r instanceof Failure f) {
+            throw new DfdException(f.error());
+        }
+        return ((Detection) r).prediction();
     }
 
     private Detection single(ImageSource source) {

@@ -2,6 +2,7 @@ package dev.dfd.cli;
 
 import dev.dfd.DfdException;
 import dev.dfd.ImageSource;
+import dev.dfd.io.ImageFormat;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,22 +12,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /** Turns command-line arguments (files, directories, "-") into image sources, in a stable order. */
 final class ImageFiles {
-    static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "jpe", "jfif", "png", "gif", "bmp", "webp",
-            "tif", "tiff");
-
     private ImageFiles() {
-    }
-
-    static boolean isImageName(Path p) {
-        String name = p.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return !name.startsWith(".") && dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
     /**
@@ -43,7 +33,7 @@ final class ImageFiles {
             Path p = Path.of(arg);
             if (Files.isDirectory(p)) {
                 try (Stream<Path> walk = Files.walk(p)) {
-                    walk.filter(Files::isRegularFile).filter(ImageFiles::isImageName).sorted()
+                    walk.filter(Files::isRegularFile).filter(ImageFormat::isImageFileName).sorted()
                             .forEach(f -> out.add(ImageSource.of(f)));
                 } catch (IOException | UncheckedIOException e) {
                     throw new DfdException(p + ": cannot list directory (" + e.getMessage() + ")");

@@ -6,6 +6,7 @@ import dev.dfd.DetectionResult;
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.Failure;
 import dev.dfd.Json;
+import static dev.dfd.eval.Csv.quote;
 import dev.dfd.postprocess.LabelScore;
 import dev.dfd.postprocess.Prediction;
 
@@ -118,13 +119,6 @@ abstract class ResultWriter {
                 header.append(',').append(quote("score_" + l));
             }
             out.println(header.append(",error"));
-        }
-
-        static String quote(String s) {
-            if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
-                return "\"" + s.replace("\"", "\"\"") + "\"";
-            }
-            return s;
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.dfd.eval;
 
 import dev.dfd.DfdException;
+import dev.dfd.io.ImageFormat;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,8 +27,6 @@ import java.util.stream.Stream;
  */
 public record Dataset(Path source, String split, List<LabeledImage> images) {
     public static final List<String> SPLITS = List.of("train", "val", "test");
-    private static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "jpe", "jfif", "png", "gif", "bmp",
-            "webp", "tif", "tiff");
 
     /** One image with its label as the data set names it. */
     public record LabeledImage(Path path, String label, String group, String split) {
@@ -87,7 +86,7 @@ public record Dataset(Path source, String split, List<LabeledImage> images) {
         for (Path dir : classDirs) {
             String label = dir.getFileName().toString();
             try (Stream<Path> walk = Files.walk(dir)) {
-                walk.filter(Files::isRegularFile).filter(Dataset::isImageName).sorted()
+                walk.filter(Files::isRegularFile).filter(ImageFormat::isImageFileName).sorted()
                         .forEach(p -> images.add(new LabeledImage(p, label, null, split)));
             } catch (IOException | UncheckedIOException e) {
                 throw new DfdException(dir + ": cannot list (" + e.getMessage() + ")");
@@ -97,13 +96,6 @@ public record Dataset(Path source, String split, List<LabeledImage> images) {
             throw new DfdException(root + ": no image files under " + classDirs.size() + " class folders");
         }
         return new Dataset(root, split, images);
-    }
-
-    static boolean isImageName(Path p) {
-        String name = p.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return !name.startsWith(".") && dot > 0
-                && IMAGE_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
     static Dataset csv(Path file, String split) {

@@ -4,6 +4,18 @@ package dev.dfd.io;
 public enum ImageFormat {
     JPEG("jpeg"), PNG("png"), GIF("gif"), BMP("bmp"), WEBP("webp"), TIFF("tiff");
 
+    /** File name extensions walked as images in directories (content decides the format when decoding). */
+    public static final java.util.Set<String> EXTENSIONS = java.util.Set.of("jpg", "jpeg", "jpe", "jfif", "png", "gif",
+            "bmp", "webp", "tif", "tiff");
+
+    /** True for a non-hidden file whose extension is one of {@link #EXTENSIONS}. */
+    public static boolean isImageFileName(java.nio.file.Path p) {
+        String name = p.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return !name.startsWith(".") && dot > 0
+                && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(java.util.Locale.ROOT));
+    }
+
     /** The ImageIO format name. */
     final String imageIoName;
 
