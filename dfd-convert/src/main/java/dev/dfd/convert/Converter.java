@@ -1,0 +1,124 @@
+package dev.dfd.convert;
+
+import ai.onnx.proto.OnnxMl;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dfd.Dfd;
+import dev.dfd.DfdException;
+import dev.dfd.Json;
+import dev.dfd.Provenance;
+import dev.dfd.model.ModelConfig;
+import dev.dfd.preprocess.PreprocessorConfig;
+import dev.dfd.safetensors.ShardedSafetensors;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A Hugging Face checkpoint directory (config.json, preprocessor_config.json, model.safetensors or shards) to a
+ * model directory that dfd, transformers.js and ONNX Runtime load: the configs copied, {@code onnx/<file>} written,
+ * and {@code dfd_conversion.json} recording the source files' sha256, the dtype and the dfd version.
+ */
+public final class Converter {
+    public static final String PROVENANCE_FILE = "dfd_conversion.json";
+
+    /**
+     * @param onnx             the file written
+     * @param bytes            its size
+     * @param parameters       number of weights read from the checkpoint
+     * @param wrotePreprocessor true when the source had no preprocessor_config.json and ViT defaults were written
+     */
+    public record Result(Path onnx, long bytes, long parameters, boolean wrotePreprocessor) {
+    }
+
+    private Converter() {
+    }
+
+    public static Result convert(Path source, Path out, WeightEncoding encoding, boolean reduceRange) {
+        if (!Files.isDirectory(source)) {
+            throw new DfdException(source + ": model directory not found");
+        }
+        Path configFile = source.resolve(ModelConfig.FILE_NAME);
+        VitConfig config = VitConfig.read(configFile);
+        Path onnxFile = out.resolve("onnx").resolve(encoding.fileName);
+        Map<String, String> sources = new LinkedHashMap<>();
+        OnnxMl.ModelProto model;
+        long parameters = 0;
+        try (ShardedSafetensors weights = ShardedSafetensors.open(source)) {
+            sources.put(ModelConfig.FILE_NAME, Provenance.sha256(configFile));
+            for (Path f : weights.files()) {
+                sources.put(f.getFileName().toString(), Provenance.sha256(f));
+            }
+            for (var t : weights.tensors().values()) {
+                parameters += t.elements();
+            }
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put("dfd_version", Dfd.version());
+            metadata.put("dfd_dtype", encoding.id() + (reduceRange ? " (reduced range)" : ""));
+            sources.forEach((name, sha) -> metadata.put("source_sha256:" + name, sha));
+            model = VitOnnxExporter.export(config, weights, encoding, reduceRange, Dfd.version(), metadata);
+        }
+        boolean wrotePreprocessor;
+        try {
+            Files.createDirectories(onnxFile.getParent());
+            Path tmp = onnxFile.resolveSibling(onnxFile.getFileName() + ".tmp");
+            try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+                model.writeTo(os);
+            }
+            Files.move(tmp, onnxFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            wrotePreprocessor = copyConfigs(source, out, config);
+        } catch (IOException e) {
+            throw new DfdException(out + ": cannot write (" + e.getMessage() + ")");
+        }
+        recordProvenance(out, onnxFile, encoding, reduceRange, source, sources);
+        try {
+            return new Result(onnxFile, Files.size(onnxFile), parameters, wrotePreprocessor);
+        } catch (IOException e) {
+            throw new DfdException(onnxFile + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean copyConfigs(Path source, Path out, VitConfig config) throws IOException {
+        if (Files.isSameFile(source, out)) {
+            return false;
+        }
+        Files.copy(source.resolve(ModelConfig.FILE_NAME), out.resolve(ModelConfig.FILE_NAME),
+                StandardCopyOption.REPLACE_EXISTING);
+        Path pre = source.resolve(PreprocessorConfig.FILE_NAME);
+        if (Files.isRegularFile(pre)) {
+            Files.copy(pre, out.resolve(PreprocessorConfig.FILE_NAME), StandardCopyOption.REPLACE_EXISTING);
+            return false;
+        }
+        Files.writeString(out.resolve(PreprocessorConfig.FILE_NAME), VitInit.preprocessorJson(config.imageHeight(),
+                config.imageWidth()));
+        return true;
+    }
+
+    /** One entry per ONNX file in dfd_conversion.json, so fp32, fp16 and int8 conversions into one directory coexist. */
+    private static void recordProvenance(Path out, Path onnxFile, WeightEncoding encoding, boolean reduceRange,
+                                         Path source, Map<String, String> sources) {
+        Path file = out.resolve(PROVENANCE_FILE);
+        ObjectNode root = Files.isRegularFile(file) ? Json.readObject(file) : Json.MAPPER.createObjectNode();
+        ObjectNode entry = root.putObject(out.relativize(onnxFile).toString());
+        entry.put("dtype", encoding.id());
+        entry.put("reduce_range", reduceRange);
+        entry.put("opset", OnnxBuilder.OPSET);
+        entry.put("onnx_sha256", Provenance.sha256(onnxFile));
+        entry.put("source_dir", source.toAbsolutePath().normalize().toString());
+        ObjectNode src = entry.putObject("source_sha256");
+        sources.forEach(src::put);
+        entry.put("dfd_version", Dfd.version());
+        entry.put("time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        try {
+            Files.writeString(file, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        } catch (IOException e) {
+            throw new DfdException(file + ": cannot write (" + e.getMessage() + ")");
+        }
+    }
+}
