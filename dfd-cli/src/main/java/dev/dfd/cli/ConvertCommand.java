@@ -1,0 +1,59 @@
+package dev.dfd.cli;
+
+import dev.dfd.DfdException;
+import dev.dfd.convert.Converter;
+import dev.dfd.convert.WeightEncoding;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "convert", usageHelpAutoWidth = true,
+        description = {"Convert a Hugging Face checkpoint (config.json, model.safetensors or shards) of a"
+                + " ViTForImageClassification or DeiTForImageClassification to ONNX, in Java.",
+                "Writes OUT/onnx/model.onnx (fp32), model_fp16.onnx or model_quantized.onnx (int8), copies the"
+                        + " configs and records provenance in OUT/dfd_conversion.json."})
+final class ConvertCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "The Hugging Face model directory.")
+    Path source;
+
+    @Parameters(index = "1", paramLabel = "OUT_DIR", description = "Where to write (may be MODEL_DIR itself).")
+    Path out;
+
+    @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "fp32",
+            description = "fp32; fp16 (float16 weights, float32 inputs and outputs); int8 (dynamic quantization of"
+                    + " the MatMul weights per output channel). Default: ${DEFAULT-VALUE}.")
+    String dtype;
+
+    @Option(names = "--reduce-range", description = "int8: 7-bit weights, for AVX2 CPUs without VNNI (avoids"
+            + " saturation in ONNX Runtime's u8 x s8 kernels).")
+    boolean reduceRange;
+
+    @Override
+    public Integer call() {
+        WeightEncoding encoding;
+        try {
+            encoding = WeightEncoding.parse(dtype);
+        } catch (IllegalArgumentException e) {
+            throw new DfdException(e.getMessage());
+        }
+        long start = System.nanoTime();
+        Converter.Result r = Converter.convert(source, out, encoding, reduceRange);
+        var err = spec.commandLine().getErr();
+        if (r.wrotePreprocessor()) {
+            err.println("dfd: note: " + source + " has no preprocessor_config.json; wrote ViTImageProcessor defaults");
+        }
+        err.printf(Locale.ROOT, "wrote %s (%s, %.1f MB, %,d parameters) in %.1f s%n", r.onnx(), encoding.id(),
+                r.bytes() / 1e6, r.parameters(), (System.nanoTime() - start) / 1e9);
+        err.flush();
+        return Main.OK;
+    }
+}
