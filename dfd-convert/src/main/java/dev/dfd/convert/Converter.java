@@ -45,7 +45,11 @@ public final class Converter {
             throw new DfdException(source + ": model directory not found");
         }
         Path configFile = source.resolve(ModelConfig.FILE_NAME);
-        VitConfig config = VitConfig.read(configFile);
+        ObjectNode configJson = Json.readObject(configFile);
+        boolean resnet = "resnet".equals(configJson.path("model_type").asText());
+        ModelConfig modelConfig = ModelConfig.read(configFile);
+        VitConfig config = resnet ? null : VitConfig.read(configFile);
+        int[] size = resnet ? imageSize(source) : new int[]{config.imageHeight(), config.imageWidth()};
         Path onnxFile = out.resolve("onnx").resolve(encoding.fileName);
         Map<String, String> sources = new LinkedHashMap<>();
         OnnxMl.ModelProto model;
@@ -62,7 +66,10 @@ public final class Converter {
             metadata.put("dfd_version", Dfd.version());
             metadata.put("dfd_dtype", encoding.id() + (reduceRange ? " (reduced range)" : ""));
             sources.forEach((name, sha) -> metadata.put("source_sha256:" + name, sha));
-            model = VitOnnxExporter.export(config, weights, encoding, reduceRange, Dfd.version(), metadata);
+            model = resnet
+                    ? ResNetOnnxExporter.export(ResNetOnnxExporter.Arch.of(configJson, modelConfig.numLabels(), configFile),
+                    weights, encoding, reduceRange, size[0], size[1], Dfd.version(), metadata)
+                    : VitOnnxExporter.export(config, weights, encoding, reduceRange, Dfd.version(), metadata);
         }
         boolean wrotePreprocessor;
         try {
@@ -72,7 +79,7 @@ public final class Converter {
                 model.writeTo(os);
             }
             Files.move(tmp, onnxFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            wrotePreprocessor = copyConfigs(source, out, config);
+            wrotePreprocessor = copyConfigs(source, out, size);
         } catch (IOException e) {
             throw new DfdException(out + ": cannot write (" + e.getMessage() + ")");
         }
@@ -84,7 +91,20 @@ public final class Converter {
         }
     }
 
-    private static boolean copyConfigs(Path source, Path out, VitConfig config) throws IOException {
+    /** A CNN has no image size in config.json: the preprocessor's fixed size decides the ONNX input. */
+    private static int[] imageSize(Path source) {
+        Path pre = source.resolve(PreprocessorConfig.FILE_NAME);
+        if (!Files.isRegularFile(pre)) {
+            throw new DfdException(pre + ": file not found (a ResNet's input size comes from its preprocessor)");
+        }
+        int[] hw = PreprocessorConfig.read(pre).fixedOutputSize();
+        if (hw == null) {
+            throw new DfdException(pre + ": needs a fixed size (height, width) to export a ResNet");
+        }
+        return hw;
+    }
+
+    private static boolean copyConfigs(Path source, Path out, int[] size) throws IOException {
         if (Files.isSameFile(source, out)) {
             return false;
         }
@@ -95,8 +115,7 @@ public final class Converter {
             Files.copy(pre, out.resolve(PreprocessorConfig.FILE_NAME), StandardCopyOption.REPLACE_EXISTING);
             return false;
         }
-        Files.writeString(out.resolve(PreprocessorConfig.FILE_NAME), VitInit.preprocessorJson(config.imageHeight(),
-                config.imageWidth()));
+        Files.writeString(out.resolve(PreprocessorConfig.FILE_NAME), VitInit.preprocessorJson(size[0], size[1]));
         return true;
     }
 

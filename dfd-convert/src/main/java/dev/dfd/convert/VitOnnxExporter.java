@@ -146,38 +146,9 @@ public final class VitOnnxExporter {
                 t[i * out + o] = weight[o * in + i];
             }
         }
-        String y = encoding == WeightEncoding.INT8 ? quantizedMatMul(x, name, t, in, out)
+        String y = encoding == WeightEncoding.INT8 ? new Int8MatMul(g, reduceRange).apply(x, name, t, in, out)
                 : g.node("MatMul", "matmul", List.of(x, stored(name + ".weight_t", t, in, out)));
         return bias ? g.node("Add", "linear", List.of(y, param(name + ".bias", out))) : y;
-    }
-
-    /**
-     * Dynamic quantisation: x to uint8 per tensor at run time, W (in, out) to int8 symmetric per output column;
-     * int32 accumulation, rescaled by x_scale * w_scale[column].
-     */
-    private String quantizedMatMul(String x, String name, float[] t, int in, int out) {
-        int qmax = reduceRange ? 63 : 127;
-        float[] scale = new float[out];
-        byte[] q = new byte[in * out];
-        for (int o = 0; o < out; o++) {
-            float max = 0;
-            for (int i = 0; i < in; i++) {
-                max = Math.max(max, Math.abs(t[i * out + o]));
-            }
-            scale[o] = max == 0 ? 1f : max / qmax;
-            for (int i = 0; i < in; i++) {
-                q[i * out + o] = (byte) Math.max(-qmax, Math.min(qmax, Math.round(t[i * out + o] / scale[o])));
-            }
-        }
-        String xq = g.fresh("x_quant");
-        String xScale = g.fresh("x_scale");
-        String xZero = g.fresh("x_zero_point");
-        g.nodeWithOutputs("DynamicQuantizeLinear", List.of(x), List.of(xq, xScale, xZero));
-        String acc = g.node("MatMulInteger", "matmul_int", List.of(xq, g.int8s(name + ".weight_t_quantized", q, in, out),
-                xZero, g.int8s(name + ".weight_zero_point", new byte[out], out)));
-        String f = g.node("Cast", "matmul_float", List.of(acc), attr("to", (long) DataType.FLOAT.getNumber()));
-        String s = g.node("Mul", "matmul_scale", List.of(xScale, g.floats(name + ".weight_scale", scale, out)));
-        return g.node("Mul", "matmul_dequant", List.of(f, s));
     }
 
     /** A model parameter read from the checkpoint, shape-checked, stored per the encoding. */

@@ -36,7 +36,14 @@ public final class SafetensorsWriter {
     }
 
     public static void write(Path file, Map<String, FloatTensor> tensors, Map<String, String> metadata) {
+        write(file, tensors, Map.of(), metadata);
+    }
+
+    /** As above, plus int64 scalars (shape []), such as BatchNorm's num_batches_tracked. */
+    public static void write(Path file, Map<String, FloatTensor> tensors, Map<String, Long> int64Scalars,
+                             Map<String, String> metadata) {
         Map<String, FloatTensor> sorted = new TreeMap<>(tensors);
+        Map<String, Long> longs = new TreeMap<>(int64Scalars);
         ObjectNode header = Json.MAPPER.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");
@@ -54,6 +61,13 @@ public final class SafetensorsWriter {
             t.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
+        for (Map.Entry<String, Long> e : longs.entrySet()) {
+            ObjectNode t = header.putObject(e.getKey());
+            t.put("dtype", "I64");
+            t.putArray("shape");
+            t.putArray("data_offsets").add(offset).add(offset + 8);
+            offset += 8;
+        }
         byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
         try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
@@ -70,6 +84,13 @@ public final class SafetensorsWriter {
                     }
                     buf.putFloat(v);
                 }
+            }
+            for (long v : longs.values()) {
+                if (buf.remaining() < 8) {
+                    out.write(buf.array(), 0, buf.position());
+                    buf.clear();
+                }
+                buf.putLong(v);
             }
             out.write(buf.array(), 0, buf.position());
         } catch (IOException e) {

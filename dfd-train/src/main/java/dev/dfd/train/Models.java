@@ -1,0 +1,36 @@
+package dev.dfd.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dfd.DfdException;
+import dev.dfd.Json;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Chooses and builds the architecture a run trains. */
+final class Models {
+    private Models() {
+    }
+
+    /**
+     * From {@code --init} (its config.json), else {@code --config}, else the compact ResNet; labels from the data.
+     */
+    static TrainableModel create(TrainOptions o, List<String> labels) {
+        Path configFile = o.init() != null ? o.init().resolve("config.json") : o.configFile();
+        if (configFile == null) {
+            return new ResNet(ResNetConfig.compact(labels), o.seed());
+        }
+        ObjectNode c = Json.readObject(configFile);
+        String type = c.path("model_type").asText("");
+        return switch (type) {
+            case "resnet" -> {
+                ResNetConfig rc = ResNetConfig.parse(c, configFile);
+                yield new ResNet(new ResNetConfig(rc.channels(), rc.embedding(), rc.hiddenSizes(), rc.depths(),
+                        rc.downsampleInFirstStage(), labels), o.seed());
+            }
+            case "vit" -> new Vit(VitModelConfig.of(c, configFile, labels, o.imageSize()), o.seed());
+            default -> throw new DfdException(configFile + ": dfd trains model_type resnet (basic layers) or vit, found \""
+                    + type + "\"");
+        };
+    }
+}

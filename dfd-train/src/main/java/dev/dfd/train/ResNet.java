@@ -1,0 +1,165 @@
+package dev.dfd.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * transformers' {@code ResNetForImageClassification} with basic layers, as functional DJL ops over named weights:
+ * <pre>
+ * stem: conv 7x7/2 -> BN -> ReLU -> maxpool 3x3/2
+ * stage s, layer j: relu(BN(conv3x3(relu(BN(conv3x3/stride(x))))) + shortcut(x)); shortcut = BN(conv1x1/stride) when
+ *                   the width or stride changes
+ * head: global average pool -> Linear ("classifier.1")
+ * </pre>
+ * Initialised as transformers does: Kaiming normal (fan_out, ReLU) convolutions, BN weight 1 and bias 0, Linear
+ * uniform(+-1/sqrt(in)).
+ */
+final class ResNet implements TrainableModel {
+    static final float BN_EPS = 1e-5f;
+    /** DJL's momentum (running = m * running + (1 - m) * batch), i.e. PyTorch's momentum 0.1. */
+    static final float BN_MOMENTUM = 0.9f;
+
+    private final ResNetConfig config;
+    private final Weights w;
+    private final NDManager manager;
+    private final List<String> bnNames = new ArrayList<>();
+    /** num_batches_tracked per BatchNorm, as PyTorch keeps it. */
+    private long batchesTracked;
+
+    ResNet(ResNetConfig config, long seed) {
+        this.config = config;
+        this.manager = NDManager.newBaseManager();
+        this.w = new Weights(manager);
+        Random r = new Random(seed);
+        convBn("resnet.embedder.embedder", config.embedding(), config.channels(), 7, r);
+        int in = config.embedding();
+        for (int s = 0; s < config.hiddenSizes().size(); s++) {
+            int out = config.hiddenSizes().get(s);
+            int stride = s > 0 || config.downsampleInFirstStage() ? 2 : 1;
+            for (int j = 0; j < config.depths().get(s); j++) {
+                String l = "resnet.encoder.stages." + s + ".layers." + j + ".";
+                int layerIn = j == 0 ? in : out;
+                int layerStride = j == 0 ? stride : 1;
+                if (layerIn != out || layerStride != 1) {
+                    convBn(l + "shortcut", out, layerIn, 1, r);
+                }
+                convBn(l + "layer.0", out, layerIn, 3, r);
+                convBn(l + "layer.1", out, out, 3, r);
+            }
+            in = out;
+        }
+        int labels = config.labels().size();
+        double bound = 1 / Math.sqrt(in);
+        w.param("classifier.1.weight", manager.create(Init.uniform(r, labels * in, bound), new Shape(labels, in)));
+        w.param("classifier.1.bias", manager.create(Init.uniform(r, labels, bound), new Shape(labels)));
+    }
+
+    private void convBn(String name, int out, int in, int k, Random r) {
+        double std = Math.sqrt(2.0 / (out * k * k)); // kaiming_normal_(mode="fan_out", nonlinearity="relu")
+        w.param(name + ".convolution.weight", manager.create(Init.normal(r, out * in * k * k, std), new Shape(out, in, k, k)));
+        String bn = name + ".normalization";
+        w.param(bn + ".weight", manager.create(Init.constant(out, 1f), new Shape(out)));
+        w.param(bn + ".bias", manager.create(Init.constant(out, 0f), new Shape(out)));
+        w.buffer(bn + ".running_mean", manager.create(Init.constant(out, 0f), new Shape(out)));
+        w.buffer(bn + ".running_var", manager.create(Init.constant(out, 1f), new Shape(out)));
+        bnNames.add(bn);
+    }
+
+    @Override
+    public String modelType() {
+        return "resnet";
+    }
+
+    @Override
+    public Weights weights() {
+        return w;
+    }
+
+    ResNetConfig config() {
+        return config;
+    }
+
+    List<String> batchNorms() {
+        return bnNames;
+    }
+
+    long batchesTracked() {
+        return batchesTracked;
+    }
+
+    void setBatchesTracked(long n) {
+        batchesTracked = n;
+    }
+
+    @Override
+    public NDArray forward(NDArray x, boolean training) {
+        if (training) {
+            batchesTracked++;
+        }
+        x = convBnAct(x, "resnet.embedder.embedder", 2, 3, training, true);
+        x = Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+        int in = config.embedding();
+        for (int s = 0; s < config.hiddenSizes().size(); s++) {
+            int out = config.hiddenSizes().get(s);
+            int stride = s > 0 || config.downsampleInFirstStage() ? 2 : 1;
+            for (int j = 0; j < config.depths().get(s); j++) {
+                String l = "resnet.encoder.stages." + s + ".layers." + j + ".";
+                int layerIn = j == 0 ? in : out;
+                int layerStride = j == 0 ? stride : 1;
+                NDArray residual = layerIn != out || layerStride != 1
+                        ? convBnAct(x, l + "shortcut", layerStride, 0, training, false) : x;
+                NDArray h = convBnAct(x, l + "layer.0", layerStride, 1, training, true);
+                h = convBnAct(h, l + "layer.1", 1, 1, training, false);
+                x = Activation.relu(h.add(residual));
+            }
+            in = out;
+        }
+        NDArray pooled = Pool.globalAvgPool2d(x); // (B, C)
+        return Linear.linear(pooled, w.get("classifier.1.weight"), w.get("classifier.1.bias")).singletonOrThrow();
+    }
+
+    private NDArray convBnAct(NDArray x, String name, int stride, int pad, boolean training, boolean relu) {
+        NDArray y = Conv2d.conv2d(x, w.get(name + ".convolution.weight"), null, new Shape(stride, stride),
+                new Shape(pad, pad), new Shape(1, 1), 1).singletonOrThrow();
+        String bn = name + ".normalization";
+        y = BatchNorm.batchNorm(y, w.get(bn + ".running_mean"), w.get(bn + ".running_var"), w.get(bn + ".weight"),
+                w.get(bn + ".bias"), 1, BN_MOMENTUM, BN_EPS, training).singletonOrThrow();
+        return relu ? Activation.relu(y) : y;
+    }
+
+    @Override
+    public ObjectNode configJson() {
+        return config.toJson();
+    }
+
+    @Override
+    public List<String> labels() {
+        return config.labels();
+    }
+
+    @Override
+    public boolean decays(String name) {
+        return name.endsWith("convolution.weight") || name.equals("classifier.1.weight");
+    }
+
+    @Override
+    public List<String> head() {
+        return List.of("classifier.1.weight", "classifier.1.bias");
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

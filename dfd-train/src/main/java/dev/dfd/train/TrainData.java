@@ -1,0 +1,222 @@
+package dev.dfd.train;
+
+import dev.dfd.DfdException;
+import dev.dfd.eval.Dataset;
+import dev.dfd.eval.Dataset.LabeledImage;
+import dev.dfd.io.DecodeLimits;
+import dev.dfd.io.ImageDecoder;
+import dev.dfd.io.RgbImage;
+import dev.dfd.postprocess.Postprocessor;
+import dev.dfd.preprocess.ImageProcessor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The training and validation splits of a data set, checked before training starts (both splits present, at least
+ * two classes, every label known), and the per-epoch sample order: class-balanced (each draw picks a class
+ * uniformly, then an image of it), fixed by (seed, epoch), so a resumed run sees the same images.
+ */
+final class TrainData {
+    final Dataset train;
+    final Dataset val;
+    final Dataset test;
+    /** Labels in model id order: the "real" ones first, the positive (Fake/Deepfake/...) ones last. */
+    final List<String> labels;
+    /** Per label id: indices into train.images(). */
+    final List<List<Integer>> byClass = new ArrayList<>();
+    private final ImageDecoder decoder = new ImageDecoder(DecodeLimits.DEFAULT);
+    final AtomicInteger unreadable = new AtomicInteger();
+
+    private TrainData(Dataset train, Dataset val, Dataset test, List<String> labels) {
+        this.train = train;
+        this.val = val;
+        this.test = test;
+        this.labels = labels;
+        for (int i = 0; i < labels.size(); i++) {
+            byClass.add(new ArrayList<>());
+        }
+        for (int i = 0; i < train.images().size(); i++) {
+            byClass.get(labels.indexOf(train.images().get(i).label())).add(i);
+        }
+    }
+
+    static TrainData open(Path data, List<String> modelLabels) {
+        Dataset train = split(data, "train", true);
+        Dataset val = split(data, "val", true);
+        Dataset test = split(data, "test", false);
+        List<String> found = train.labels();
+        if (found.size() < 2) {
+            throw new DfdException(data + ": the training split has only the class " + found
+                    + "; a detector needs at least two");
+        }
+        for (String l : val.labels()) {
+            if (!found.contains(l)) {
+                throw new DfdException(data + ": validation label " + l + " does not occur in the training split "
+                        + found);
+            }
+        }
+        List<String> labels;
+        if (modelLabels != null && new java.util.HashSet<>(modelLabels).equals(new java.util.HashSet<>(found))) {
+            labels = modelLabels; // fine-tuning on the same labels keeps the checkpoint's order (and its head)
+        } else {
+            labels = order(found);
+        }
+        return new TrainData(train, val, test, labels);
+    }
+
+    /** Real-looking labels first, then the ones a detector calls positive (Fake, Deepfake, AI, ...). */
+    static List<String> order(List<String> found) {
+        List<String> rest = new ArrayList<>();
+        List<String> positive = new ArrayList<>();
+        for (String l : found) {
+            (Postprocessor.defaultPositive(List.of(l, l)) == 0 ? positive : rest).add(l);
+        }
+        rest.addAll(positive);
+        return rest;
+    }
+
+    private static Dataset split(Path data, String name, boolean required) {
+        boolean csv = Files.isRegularFile(data) && data.getFileName().toString().endsWith(".csv");
+        if (!csv && !Files.isDirectory(data.resolve(name))) {
+            if (required) {
+                throw new DfdException(data + ": no " + name + "/ split; training needs " + data + "/train/<Label>/ and "
+                        + data + "/val/<Label>/ (or a CSV manifest with a split column)");
+            }
+            return null;
+        }
+        try {
+            return Dataset.open(data, name);
+        } catch (DfdException e) {
+            if (!required && e.getMessage().contains("no rows")) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /** Image indices for one epoch: class-balanced draws with replacement, fixed by (seed, epoch). */
+    List<Integer> epochOrder(long seed, int epoch, int count) {
+        Random r = new Random(mix(seed, epoch, -1));
+        List<Integer> order = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            List<Integer> cls = byClass.get(r.nextInt(byClass.size()));
+            order.add(cls.get(r.nextInt(cls.size())));
+        }
+        return order;
+    }
+
+    static long mix(long seed, long epoch, long index) {
+        long h = seed * 0x9E3779B97F4A7C15L + epoch * 0xC2B2AE3D27D4EB4FL + index * 0x165667B19E3779F9L;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        return h ^ (h >>> 33);
+    }
+
+    int labelId(LabeledImage image) {
+        return labels.indexOf(image.label());
+    }
+
+    /** Decoded image, or null when it cannot be read (counted, skipped). */
+    RgbImage decode(Path path) {
+        try {
+            return decoder.decode(Files.readAllBytes(path));
+        } catch (IOException | RuntimeException e) {
+            unreadable.incrementAndGet();
+            return null;
+        }
+    }
+
+    /**
+     * A batch ready for the model.
+     *
+     * @param pixels (n, 3, size, size) float32
+     * @param labels (n) label ids
+     */
+    record Batch(float[] pixels, int[] labels, int size) {
+        int count() {
+            return labels.length;
+        }
+    }
+
+    /**
+     * Loads batches of {@code indices} on {@code workers} threads, in order, each image augmented by a Random of
+     * (seed, epoch, position) when {@code augmenter} is given; unreadable images are dropped from their batch.
+     */
+    static final class Loader implements AutoCloseable {
+        private final ExecutorService pool;
+        private final TrainData data;
+        private final Dataset dataset;
+        private final ImageProcessor processor;
+        private final Augmenter augmenter;
+        private final int size;
+
+        Loader(TrainData data, Dataset dataset, ImageProcessor processor, Augmenter augmenter, int size, int workers) {
+            this.data = data;
+            this.dataset = dataset;
+            this.processor = processor;
+            this.augmenter = augmenter;
+            this.size = size;
+            AtomicInteger n = new AtomicInteger();
+            this.pool = Executors.newFixedThreadPool(workers, r -> {
+                Thread t = new Thread(r, "dfd-train-loader-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        /** Submits the batch at positions [from, to) of {@code order}. */
+        Future<Batch> submit(List<Integer> order, int from, int to, long seed, int epoch) {
+            List<Future<float[]>> images = new ArrayList<>();
+            for (int k = from; k < to; k++) {
+                int index = order.get(k);
+                long position = k;
+                images.add(pool.submit(() -> load(index, new Random(mix(seed, epoch, position)))));
+            }
+            return pool.submit(() -> {
+                Map<Integer, float[]> ok = new TreeMap<>();
+                for (int k = 0; k < images.size(); k++) {
+                    float[] p = images.get(k).get();
+                    if (p != null) {
+                        ok.put(k, p);
+                    }
+                }
+                int plane = 3 * size * size;
+                float[] pixels = new float[ok.size() * plane];
+                int[] labels = new int[ok.size()];
+                int j = 0;
+                for (Map.Entry<Integer, float[]> e : ok.entrySet()) {
+                    System.arraycopy(e.getValue(), 0, pixels, j * plane, plane);
+                    labels[j++] = data.labelId(dataset.images().get(order.get(from + e.getKey())));
+                }
+                return new Batch(pixels, labels, size);
+            });
+        }
+
+        private float[] load(int index, Random r) {
+            RgbImage img = data.decode(dataset.images().get(index).path());
+            if (img == null) {
+                return null;
+            }
+            RgbImage ready = augmenter != null ? augmenter.apply(img, r) : processor.resize(img);
+            float[] out = new float[3 * size * size];
+            processor.toChw(ready, out, 0);
+            return out;
+        }
+
+        @Override
+        public void close() {
+            pool.shutdownNow();
+        }
+    }
+}

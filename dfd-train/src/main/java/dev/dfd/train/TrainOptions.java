@@ -1,0 +1,38 @@
+package dev.dfd.train;
+
+import java.nio.file.Path;
+
+/**
+ * Everything that decides a training run; saved in the checkpoint so {@code --resume} continues the same run.
+ *
+ * @param data            ImageFolder root with train/ and val/ (and test/), or a CSV manifest with a split column
+ * @param out             run directory
+ * @param init            a Hugging Face checkpoint directory to fine-tune from, or null to train from scratch
+ * @param configFile      a config.json for the architecture (ResNet basic or ViT), or null for the compact ResNet
+ * @param imageSize       training and inference resolution (square)
+ * @param epochs          planned epochs (the cosine schedule spans them)
+ * @param batchSize       images per step
+ * @param learningRate    peak learning rate
+ * @param weightDecay     AdamW's decoupled weight decay
+ * @param warmupEpochs    linear warm-up length
+ * @param labelSmoothing  label smoothing epsilon
+ * @param clipNorm        gradient clipping by global norm
+ * @param patience        early stopping: epochs without a better validation ROC AUC
+ * @param seed            makes a run repeatable
+ * @param workers         image loading threads
+ * @param maxStepsPerEpoch cap on steps per epoch (0: the whole training split); for smoke tests and quick runs
+ * @param checkpointSteps also checkpoint every this many steps (0: only at epoch ends and on Ctrl-C)
+ */
+public record TrainOptions(Path data, Path out, Path init, Path configFile, int imageSize, int epochs, int batchSize,
+                           double learningRate, double weightDecay, double warmupEpochs, double labelSmoothing,
+                           double clipNorm, int patience, long seed, int workers, int maxStepsPerEpoch,
+                           int checkpointSteps) {
+    public TrainOptions {
+        if (epochs < 1 || batchSize < 1 || imageSize < 16 || workers < 1) {
+            throw new IllegalArgumentException("epochs, batch size and workers must be positive, image size >= 16");
+        }
+        if (learningRate <= 0 || weightDecay < 0 || labelSmoothing < 0 || labelSmoothing >= 1 || clipNorm <= 0) {
+            throw new IllegalArgumentException("invalid optimiser settings");
+        }
+    }
+}

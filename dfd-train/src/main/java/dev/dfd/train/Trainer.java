@@ -1,0 +1,580 @@
+package dev.dfd.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dfd.DfdException;
+import dev.dfd.Json;
+import dev.dfd.eval.BinaryMetrics;
+import dev.dfd.preprocess.ImageProcessor;
+import dev.dfd.preprocess.PreprocessorConfig;
+import dev.dfd.safetensors.SafetensorsFile;
+import dev.dfd.safetensors.SafetensorsWriter;
+import dev.dfd.safetensors.ShardedSafetensors;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.ArrayDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The training loop: class-balanced batches with augmentation, AdamW with linear warm-up then cosine decay, label
+ * smoothing, gradient clipping; validation ROC AUC after every epoch, the best model exported as a Hugging Face
+ * directory with ONNX weights, early stopping; a checkpoint after every epoch, every {@code checkpointSteps} steps
+ * and on interruption, from which {@link #resume} continues the same run.
+ */
+public final class Trainer {
+    static final String CHECKPOINT = "checkpoint";
+    static final String BEST = "best";
+
+    private final TrainOptions o;
+    private final PrintStream log;
+    private final AtomicBoolean stop = new AtomicBoolean();
+
+    /** What a finished (or stopped) run produced. */
+    public record Outcome(int epochsDone, double bestValAuc, int bestEpoch, Path bestDir, boolean stopped,
+                          boolean earlyStopped) {
+    }
+
+    public Trainer(TrainOptions options, PrintStream log) {
+        this.o = options;
+        this.log = log;
+    }
+
+    /** Asks the loop to checkpoint and return after the current step (Ctrl-C). */
+    public void requestStop() {
+        stop.set(true);
+    }
+
+    /** Reads the options a run was started with, to continue it. */
+    public static TrainOptions savedOptions(Path run) {
+        Path args = run.resolve("train_args.json");
+        if (!Files.isRegularFile(args)) {
+            throw new DfdException(run + ": not a dfd training run (no train_args.json)");
+        }
+        try {
+            return Json.MAPPER.readValue(args.toFile(), TrainOptions.class);
+        } catch (IOException e) {
+            throw new DfdException(args + ": unreadable (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Trains, then (unless stopped) evaluates the best model and writes its model card. */
+    public Outcome runAndDocument(String command) {
+        Outcome outcome = run();
+        if (!outcome.stopped() && java.nio.file.Files.isDirectory(outcome.bestDir())) {
+            log.println("evaluating the best model (epoch " + outcome.bestEpoch() + ") and writing its model card");
+            List<String> initLabels = o.init() == null ? null
+                    : dev.dfd.model.ModelConfig.read(o.init().resolve("config.json")).labels();
+            State state = new State();
+            Path stateFile = o.out().resolve(CHECKPOINT).resolve("trainer_state.json");
+            if (Files.isRegularFile(stateFile)) {
+                for (JsonNode h : Json.readObject(stateFile).path("history")) {
+                    state.history.add((ObjectNode) h);
+                }
+            }
+            ModelCard.write(outcome.bestDir(), o, outcome, TrainData.open(o.data(), initLabels), state.history, command);
+        }
+        return outcome;
+    }
+
+    public Outcome run() {
+        System.setProperty("ai.djl.offline", "true");
+        Engine.getEngine("PyTorch"); // loads the native library shipped in pytorch-native-cpu
+        try {
+            Files.createDirectories(o.out());
+            Path args = o.out().resolve("train_args.json");
+            if (!Files.exists(args)) {
+                Files.writeString(args, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+            }
+        } catch (IOException e) {
+            throw new DfdException(o.out() + ": cannot write (" + e.getMessage() + ")");
+        }
+        List<String> initLabels = o.init() == null ? null
+                : dev.dfd.model.ModelConfig.read(o.init().resolve("config.json")).labels();
+        TrainData data = TrainData.open(o.data(), initLabels);
+        log.printf(Locale.ROOT, "data: train %d images %s, val %d%s; labels %s%n", data.train.images().size(),
+                counts(data), data.val.images().size(), data.test == null ? "" : ", test " + data.test.images().size(),
+                data.labels);
+        PreprocessorConfig pre = preprocessor();
+        ImageProcessor processor = new ImageProcessor(pre);
+        try (TrainableModel model = Models.create(o, data.labels)) {
+            State state = State.load(o.out().resolve(CHECKPOINT), model);
+            if (state == null) {
+                state = new State();
+                initialise(model, data.labels);
+            } else {
+                log.printf("resuming at epoch %d, step %d (best val AUC %.4f at epoch %d)%n", state.epoch + 1,
+                        state.stepInEpoch, state.bestAuc, state.bestEpoch);
+            }
+            AdamW adam = new AdamW(model.weights().parameters());
+            state.restoreOptimizer(o.out().resolve(CHECKPOINT), adam);
+            return loop(model, data, processor, pre, adam, state);
+        }
+    }
+
+    private static String counts(TrainData d) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < d.labels.size(); i++) {
+            sb.append(i > 0 ? ", " : "").append(d.labels.get(i)).append(' ').append(d.byClass.get(i).size());
+        }
+        return sb.append(')').toString();
+    }
+
+    private PreprocessorConfig preprocessor() {
+        if (o.init() != null && Files.isRegularFile(o.init().resolve(PreprocessorConfig.FILE_NAME))) {
+            PreprocessorConfig p = PreprocessorConfig.read(o.init().resolve(PreprocessorConfig.FILE_NAME));
+            int[] hw = p.fixedOutputSize();
+            if (hw == null || hw[0] != o.imageSize() || hw[1] != o.imageSize()) {
+                throw new DfdException(o.init() + ": its preprocessor makes " + (hw == null ? "variable" : hw[0] + "x"
+                        + hw[1]) + " images, but --image-size is " + o.imageSize());
+            }
+            return p;
+        }
+        return PreprocessorConfig.vitDefaults(o.imageSize());
+    }
+
+    private void initialise(TrainableModel model, List<String> labels) {
+        if (o.init() == null) {
+            return;
+        }
+        List<String> initLabels = dev.dfd.model.ModelConfig.read(o.init().resolve("config.json")).labels();
+        Set<String> skip = initLabels.equals(labels) ? Set.of() : new HashSet<>(model.head());
+        try (ShardedSafetensors weights = ShardedSafetensors.open(o.init())) {
+            List<String> missing = model.weights().load(weights, skip);
+            log.printf("initialised from %s%s%s%n", o.init(), skip.isEmpty() ? "" : " (new classifier head for labels "
+                    + labels + ")", missing.isEmpty() ? "" : "; not in the checkpoint, kept fresh: " + missing);
+        }
+    }
+
+    private Outcome loop(TrainableModel model, TrainData data, ImageProcessor processor, PreprocessorConfig pre,
+                         AdamW adam, State state) {
+        int stepsPerEpoch = Math.max(1, data.train.images().size() / o.batchSize());
+        if (o.maxStepsPerEpoch() > 0) {
+            stepsPerEpoch = Math.min(stepsPerEpoch, o.maxStepsPerEpoch());
+        }
+        long totalSteps = (long) stepsPerEpoch * o.epochs();
+        long warmup = Math.max(1, Math.round(o.warmupEpochs() * stepsPerEpoch));
+        Map<String, NDArray> params = model.weights().parameters();
+        Set<String> decays = new HashSet<>();
+        params.keySet().stream().filter(model::decays).forEach(decays::add);
+        NDManager manager = model.weights().manager();
+        Augmenter augmenter = new Augmenter(o.imageSize());
+        boolean early = false;
+        try (TrainData.Loader loader = new TrainData.Loader(data, data.train, processor, augmenter, o.imageSize(),
+                o.workers())) {
+            for (int epoch = state.epoch; epoch < o.epochs(); epoch++) {
+                List<Integer> order = data.epochOrder(o.seed(), epoch, stepsPerEpoch * o.batchSize());
+                ArrayDeque<Future<TrainData.Batch>> queue = new ArrayDeque<>();
+                int next = state.stepInEpoch;
+                long epochStart = System.nanoTime();
+                int images = 0;
+                int skipped = 0;
+                double lossSum = 0;
+                int lossCount = 0;
+                for (int step = state.stepInEpoch; step < stepsPerEpoch; step++) {
+                    while (queue.size() < 3 && next < stepsPerEpoch) {
+                        queue.add(loader.submit(order, next * o.batchSize(), (next + 1) * o.batchSize(), o.seed(), epoch));
+                        next++;
+                    }
+                    TrainData.Batch batch = await(queue.poll());
+                    if (batch.count() == 0) {
+                        continue;
+                    }
+                    double lr = learningRate(state.globalStep, warmup, totalSteps);
+                    double loss;
+                    double gradNorm = Double.NaN;
+                    String diagnosis = "";
+                    Map<String, float[]> buffers = bufferSnapshot(model);
+                    try (NDScope scope = new NDScope()) {
+                        NDArray x = manager.create(batch.pixels(), new Shape(batch.count(), 3, o.imageSize(), o.imageSize()));
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            NDArray logits = model.forward(x, true);
+                            NDArray l = smoothedCrossEntropy(logits, batch.labels(), manager);
+                            gc.backward(l);
+                            loss = l.getFloat();
+                            if (!Double.isFinite(loss)) {
+                                diagnosis = "input finite: " + !(x.isNaN().any().getBoolean() || x.isInfinite().any().getBoolean())
+                                        + ", input range [" + x.min().getFloat() + ", " + x.max().getFloat() + "]"
+                                        + ", logits finite: " + !(logits.isNaN().any().getBoolean()
+                                        || logits.isInfinite().any().getBoolean()) + ", java pixels finite: "
+                                        + finite(batch.pixels()) + ", first bad weight: " + firstBad(model);
+                            }
+                        }
+                        if (Double.isFinite(loss)) {
+                            gradNorm = adam.update(params, decays, lr, o.weightDecay(), o.clipNorm(), manager);
+                        } else {
+                            AdamW.zeroGradients(params);
+                        }
+                        scope.suppressNotUsedWarning();
+                    }
+                    if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
+                        // a non-finite step is skipped and counted; the run stops if it keeps happening or the
+                        // weights themselves are no longer finite
+                        skipped++;
+                        state.skippedSteps++;
+                        restoreBuffers(model, buffers);
+                        log.println("\nnon-finite step " + (step + 1) + ": loss " + loss + ", gradient norm " + gradNorm
+                                + (diagnosis.isEmpty() ? "" : "; " + diagnosis));
+                        if (skipped >= 20 || !finite(model)) {
+                            state.epoch = epoch;
+                            throw new DfdException("training diverged at epoch " + (epoch + 1) + " step " + (step + 1)
+                                    + " (loss " + loss + ", gradient norm " + gradNorm + "); lower --lr and --resume is"
+                                    + " not advised: restart with a lower learning rate");
+                        }
+                        continue;
+                    }
+                    skipped = 0;
+                    state.globalStep++;
+                    state.stepInEpoch = step + 1;
+                    images += batch.count();
+                    lossSum += loss;
+                    lossCount++;
+                    progress(epoch, step + 1, stepsPerEpoch, lossSum / lossCount, images, epochStart, lr);
+                    if (stop.get()) {
+                        state.epoch = epoch;
+                        state.save(o.out().resolve(CHECKPOINT), model, adam);
+                        log.printf("%nstopped: checkpoint at epoch %d step %d; continue with --resume %s%n", epoch + 1,
+                                step + 1, o.out());
+                        return new Outcome(epoch, state.bestAuc, state.bestEpoch, o.out().resolve(BEST), true, false);
+                    }
+                    if (o.checkpointSteps() > 0 && state.globalStep % o.checkpointSteps() == 0) {
+                        state.epoch = epoch;
+                        state.save(o.out().resolve(CHECKPOINT), model, adam);
+                    }
+                }
+                double seconds = (System.nanoTime() - epochStart) / 1e9;
+                Validation v = validate(model, data, processor);
+                boolean better = v.auc > state.bestAuc || state.bestEpoch == 0;
+                if (better) {
+                    state.bestAuc = v.auc;
+                    state.bestEpoch = epoch + 1;
+                    state.sinceBest = 0;
+                    ModelExport.writeModelDir(model, pre, o.out().resolve(BEST));
+                } else {
+                    state.sinceBest++;
+                }
+                ObjectNode row = Json.MAPPER.createObjectNode();
+                row.put("epoch", epoch + 1).put("train_loss", lossCount == 0 ? Double.NaN : lossSum / lossCount)
+                        .put("val_loss", v.loss).put("val_auc", v.auc).put("val_accuracy", v.accuracy)
+                        .put("lr", learningRate(state.globalStep, warmup, totalSteps)).put("images", images)
+                        .put("images_per_second", images / seconds).put("seconds", seconds)
+                        .put("unreadable_images", data.unreadable.get()).put("skipped_steps", state.skippedSteps)
+                        .put("best", better);
+                state.history.add(row);
+                appendMetrics(row);
+                log.printf(Locale.ROOT, "%nepoch %d/%d: train loss %.4f, val loss %.4f, val AUC %.4f, val accuracy %.4f,"
+                                + " %.1f images/s%s%n", epoch + 1, o.epochs(), row.get("train_loss").asDouble(), v.loss,
+                        v.auc, v.accuracy, images / seconds, better ? " (best so far)" : "");
+                state.epoch = epoch + 1;
+                state.stepInEpoch = 0;
+                state.save(o.out().resolve(CHECKPOINT), model, adam);
+                if (o.patience() > 0 && state.sinceBest >= o.patience()) {
+                    log.printf("early stop: no better validation AUC for %d epochs%n", state.sinceBest);
+                    early = true;
+                    break;
+                }
+            }
+        }
+        return new Outcome(state.epoch, state.bestAuc, state.bestEpoch, o.out().resolve(BEST), false, early);
+    }
+
+    /** BatchNorm running statistics before a step (small), to undo a step that turned out non-finite. */
+    private static Map<String, float[]> bufferSnapshot(TrainableModel model) {
+        Map<String, float[]> copy = new LinkedHashMap<>();
+        model.weights().all().forEach((name, a) -> {
+            if (model.weights().isBuffer(name)) {
+                copy.put(name, a.toFloatArray());
+            }
+        });
+        return copy;
+    }
+
+    private static void restoreBuffers(TrainableModel model, Map<String, float[]> copy) {
+        copy.forEach((name, values) -> model.weights().get(name).set(values));
+    }
+
+    private static boolean finite(float[] v) {
+        for (float f : v) {
+            if (!Float.isFinite(f)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String firstBad(TrainableModel model) {
+        for (Map.Entry<String, NDArray> e : model.weights().all().entrySet()) {
+            if (e.getValue().isNaN().any().getBoolean() || e.getValue().isInfinite().any().getBoolean()) {
+                return e.getKey();
+            }
+        }
+        return "none";
+    }
+
+    private static boolean finite(TrainableModel model) {
+        for (NDArray a : model.weights().parameters().values()) {
+            try (NDScope scope = new NDScope()) {
+                boolean ok = a.isInfinite().any().getBoolean() || a.isNaN().any().getBoolean();
+                scope.suppressNotUsedWarning();
+                if (ok) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static TrainData.Batch await(Future<TrainData.Batch> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DfdException("interrupted");
+        } catch (ExecutionException e) {
+            throw new DfdException("loading a batch failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Linear warm-up to the peak, then cosine decay to zero over the planned steps. */
+    double learningRate(long step, long warmup, long total) {
+        if (step < warmup) {
+            return o.learningRate() * (step + 1) / warmup;
+        }
+        double progress = Math.min(1.0, (double) (step - warmup) / Math.max(1, total - warmup));
+        return o.learningRate() * 0.5 * (1 + Math.cos(Math.PI * progress));
+    }
+
+    /** Cross-entropy against (1 - eps) one-hot + eps / K; mean over the batch. */
+    NDArray smoothedCrossEntropy(NDArray logits, int[] labels, NDManager manager) {
+        int k = (int) logits.getShape().get(1);
+        float[] target = new float[labels.length * k];
+        double eps = o.labelSmoothing();
+        for (int i = 0; i < labels.length; i++) {
+            for (int j = 0; j < k; j++) {
+                target[i * k + j] = (float) ((j == labels[i] ? 1 - eps : 0) + eps / k);
+            }
+        }
+        NDArray t = manager.create(target, new Shape(labels.length, k));
+        return logits.logSoftmax(1).mul(t).sum(new int[]{1}).mean().neg();
+    }
+
+    private void progress(int epoch, int step, int steps, double loss, int images, long start, double lr) {
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double rate = images / Math.max(seconds, 1e-9);
+        long eta = Math.round((steps - step) * (seconds / Math.max(step, 1)));
+        log.printf(Locale.ROOT, "\repoch %d/%d step %d/%d loss %.4f lr %.2e %.1f img/s ETA %d:%02d   ", epoch + 1,
+                o.epochs(), step, steps, loss, lr, rate, eta / 60, eta % 60);
+        log.flush();
+    }
+
+    private record Validation(double auc, double accuracy, double loss) {
+    }
+
+    /** ROC AUC (positive = the last label), accuracy and loss on the validation split, without augmentation. */
+    private Validation validate(TrainableModel model, TrainData data, ImageProcessor processor) {
+        NDManager manager = model.weights().manager();
+        List<Integer> all = new ArrayList<>();
+        for (int i = 0; i < data.val.images().size(); i++) {
+            all.add(i);
+        }
+        int positive = dev.dfd.postprocess.Postprocessor.defaultPositive(data.labels);
+        List<Boolean> y = new ArrayList<>();
+        List<Double> score = new ArrayList<>();
+        double lossSum = 0;
+        int correct = 0;
+        try (TrainData.Loader loader = new TrainData.Loader(data, data.val, processor, null, o.imageSize(), o.workers())) {
+            int bs = 64;
+            ArrayDeque<Future<TrainData.Batch>> queue = new ArrayDeque<>();
+            int next = 0;
+            while (next * bs < all.size() || !queue.isEmpty()) {
+                while (queue.size() < 3 && next * bs < all.size()) {
+                    queue.add(loader.submit(all, next * bs, Math.min(all.size(), (next + 1) * bs), o.seed(), -1));
+                    next++;
+                }
+                TrainData.Batch b = await(queue.poll());
+                if (b.count() == 0) {
+                    continue;
+                }
+                try (NDScope scope = new NDScope()) {
+                    NDArray x = manager.create(b.pixels(), new Shape(b.count(), 3, o.imageSize(), o.imageSize()));
+                    NDArray logits = model.forward(x, false);
+                    float[] p = logits.softmax(1).toFloatArray();
+                    float[] lp = logits.logSoftmax(1).toFloatArray();
+                    int k = data.labels.size();
+                    for (int i = 0; i < b.count(); i++) {
+                        int best = 0;
+                        for (int j = 1; j < k; j++) {
+                            best = p[i * k + j] > p[i * k + best] ? j : best;
+                        }
+                        correct += best == b.labels()[i] ? 1 : 0;
+                        lossSum -= lp[i * k + b.labels()[i]];
+                        y.add(b.labels()[i] == positive);
+                        score.add((double) p[i * k + positive]);
+                    }
+                    scope.suppressNotUsedWarning();
+                }
+            }
+        }
+        boolean[] yy = new boolean[y.size()];
+        double[] ss = new double[y.size()];
+        for (int i = 0; i < yy.length; i++) {
+            yy[i] = y.get(i);
+            ss[i] = score.get(i);
+        }
+        return new Validation(BinaryMetrics.rocAuc(yy, ss), (double) correct / Math.max(1, yy.length),
+                lossSum / Math.max(1, yy.length));
+    }
+
+    private void appendMetrics(ObjectNode row) {
+        try {
+            Path jsonl = o.out().resolve("metrics.jsonl");
+            Files.writeString(jsonl, Json.write(row) + "\n", java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+            Path csv = o.out().resolve("metrics.csv");
+            StringBuilder line = new StringBuilder();
+            if (!Files.exists(csv)) {
+                row.fieldNames().forEachRemaining(n -> line.append(line.length() == 0 ? "" : ",").append(n));
+                line.append('\n');
+            }
+            StringBuilder values = new StringBuilder();
+            row.elements().forEachRemaining(v -> values.append(values.length() == 0 ? "" : ",").append(v.asText()));
+            Files.writeString(csv, line.append(values).append('\n').toString(), java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new DfdException(o.out() + ": cannot write metrics (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Progress of a run, saved with every checkpoint. */
+    static final class State {
+        int epoch;
+        int stepInEpoch;
+        long globalStep;
+        double bestAuc;
+        int bestEpoch;
+        int sinceBest;
+        long adamStep;
+        long skippedSteps;
+        List<ObjectNode> history = new ArrayList<>();
+
+        /** Writes weights, optimiser moments and this state to a fresh directory, then swaps it in. */
+        void save(Path dir, TrainableModel model, AdamW adam) {
+            Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
+            try {
+                deleteTree(tmp);
+                Files.createDirectories(tmp);
+                ModelExport.writeWeights(model, tmp.resolve("model.safetensors"));
+                Map<String, SafetensorsWriter.FloatTensor> moments = new LinkedHashMap<>();
+                adam.firstMoments().forEach((k, v) -> moments.put("m." + k, tensor(v)));
+                adam.secondMoments().forEach((k, v) -> moments.put("v." + k, tensor(v)));
+                SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), moments, Map.of());
+                adamStep = adam.step;
+                ObjectNode s = Json.MAPPER.createObjectNode();
+                s.put("epoch", epoch).put("step_in_epoch", stepInEpoch).put("global_step", globalStep)
+                        .put("best_val_auc", bestAuc).put("best_epoch", bestEpoch).put("epochs_since_best", sinceBest)
+                        .put("adam_step", adamStep).put("skipped_steps", skippedSteps);
+                if (model instanceof ResNet r) {
+                    s.put("num_batches_tracked", r.batchesTracked());
+                }
+                ArrayNode h = s.putArray("history");
+                history.forEach(h::add);
+                Files.writeString(tmp.resolve("trainer_state.json"),
+                        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(s));
+                Path old = dir.resolveSibling(dir.getFileName() + ".old");
+                deleteTree(old);
+                if (Files.exists(dir)) {
+                    Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+                }
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+                deleteTree(old);
+            } catch (IOException e) {
+                throw new DfdException(dir + ": cannot write checkpoint (" + e.getMessage() + ")");
+            }
+        }
+
+        private static SafetensorsWriter.FloatTensor tensor(NDArray a) {
+            return new SafetensorsWriter.FloatTensor(a.toFloatArray(), a.getShape().getShape());
+        }
+
+        /** Loads a checkpoint into the model and returns its state, or null when there is none. */
+        static State load(Path dir, TrainableModel model) {
+            Path stateFile = dir.resolve("trainer_state.json");
+            if (!Files.isRegularFile(stateFile)) {
+                Path old = dir.resolveSibling(dir.getFileName() + ".old");
+                if (Files.isRegularFile(old.resolve("trainer_state.json"))) {
+                    dir = old; // killed between the two renames
+                    stateFile = dir.resolve("trainer_state.json");
+                } else {
+                    return null;
+                }
+            }
+            ObjectNode s = Json.readObject(stateFile);
+            State st = new State();
+            st.epoch = s.path("epoch").asInt();
+            st.stepInEpoch = s.path("step_in_epoch").asInt();
+            st.globalStep = s.path("global_step").asLong();
+            st.bestAuc = s.path("best_val_auc").asDouble();
+            st.bestEpoch = s.path("best_epoch").asInt();
+            st.sinceBest = s.path("epochs_since_best").asInt();
+            st.adamStep = s.path("adam_step").asLong();
+            st.skippedSteps = s.path("skipped_steps").asLong();
+            for (JsonNode h : s.path("history")) {
+                st.history.add((ObjectNode) h);
+            }
+            try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
+                List<String> missing = model.weights().load(f, Set.of());
+                if (!missing.isEmpty()) {
+                    throw new DfdException(dir + ": checkpoint lacks " + missing);
+                }
+            }
+            if (model instanceof ResNet r) {
+                r.setBatchesTracked(s.path("num_batches_tracked").asLong());
+            }
+            st.checkpointDir = dir;
+            return st;
+        }
+
+        private Path checkpointDir;
+
+        void restoreOptimizer(Path dir, AdamW adam) {
+            if (checkpointDir == null) {
+                return;
+            }
+            try (SafetensorsFile f = SafetensorsFile.open(checkpointDir.resolve("optimizer.safetensors"))) {
+                adam.firstMoments().forEach((k, v) -> v.set(f.floats("m." + k)));
+                adam.secondMoments().forEach((k, v) -> v.set(f.floats("v." + k)));
+            }
+            adam.step = adamStep;
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+}

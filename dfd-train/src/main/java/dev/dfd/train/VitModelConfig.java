@@ -1,0 +1,40 @@
+package dev.dfd.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dfd.DfdException;
+import dev.dfd.convert.VitConfig;
+import dev.dfd.convert.VitInit;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** A ViT to train: the architecture from a config.json (dfd-convert's VitConfig), with the data's labels. */
+record VitModelConfig(VitConfig arch, ObjectNode json) {
+    static VitModelConfig of(ObjectNode config, Path file, List<String> labels, int imageSize) {
+        ObjectNode full = VitInit.fullConfig(config);
+        full.remove("id2label");
+        var id2label = full.putObject("id2label");
+        var label2id = full.putObject("label2id");
+        for (int i = 0; i < labels.size(); i++) {
+            id2label.put(Integer.toString(i), labels.get(i));
+            label2id.put(labels.get(i), i);
+        }
+        full.put("problem_type", "single_label_classification");
+        VitConfig arch;
+        try {
+            VitConfig parsed = VitConfig.read(file);
+            arch = new VitConfig(parsed.family(), parsed.imageHeight(), parsed.imageWidth(), parsed.patchSize(),
+                    parsed.channels(), parsed.hidden(), parsed.layers(), parsed.heads(), parsed.intermediate(),
+                    parsed.qkvBias(), parsed.layerNormEps(), parsed.hiddenAct(), parsed.initializerRange(), labels);
+        } catch (IllegalArgumentException e) {
+            throw new DfdException(file + ": " + e.getMessage());
+        }
+        if (!arch.family().equals("vit")) {
+            throw new DfdException(file + ": dfd trains ViTForImageClassification; " + arch.family() + " is converted only");
+        }
+        if (arch.imageHeight() != imageSize || arch.imageWidth() != imageSize) {
+            throw new DfdException(file + ": image_size " + arch.imageHeight() + " differs from --image-size " + imageSize);
+        }
+        return new VitModelConfig(arch, full);
+    }
+}
