@@ -98,7 +98,7 @@ public final class Trainer {
 
     public Outcome run() {
         System.setProperty("ai.djl.offline", "true");
-        Engine.getEngine("PyTorch"); // loads the native library shipped in pytorch-native-cpu
+        NativeSetup.pytorch(); // caps oneDNN at AVX2 (see NativeSetup), loads the native library
         try {
             Files.createDirectories(o.out());
             Path args = o.out().resolve("train_args.json");

@@ -1,0 +1,213 @@
+package dev.dfd.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dfd.DetectionResult;
+import dev.dfd.Detector;
+import dev.dfd.DetectorOptions;
+import dev.dfd.DfdException;
+import dev.dfd.Fixtures;
+import dev.dfd.Golden;
+import dev.dfd.Json;
+import dev.dfd.io.ImageDecoder;
+import dev.dfd.model.OnnxClassifier;
+import dev.dfd.model.PixelBatch;
+import dev.dfd.preprocess.ImageProcessor;
+import dev.dfd.preprocess.PreprocessorConfig;
+import dev.dfd.safetensors.SafetensorsFile;
+import dev.dfd.safetensors.ShardedSafetensors;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Smoke tests of the trainer (two steps, not a training run) and its agreement with transformers and ONNX. */
+class TrainerTest {
+    @TempDir
+    Path tmp;
+
+    private static final PrintStream QUIET = new PrintStream(PrintStream.nullOutputStream());
+
+    /** train/ val/ test/ of Real and Fake copies of the fixture images. */
+    private Path dataset(String... splits) throws IOException {
+        Path root = tmp.resolve("data");
+        List<String> names = List.of("grad_37x23.png", "noise_64x48.png", "tall_9x40.png", "tiny_5x3.png");
+        for (String split : splits) {
+            for (String label : List.of("Real", "Fake")) {
+                Path dir = Files.createDirectories(root.resolve(split).resolve(label));
+                for (String n : names) {
+                    Files.copy(Fixtures.dir().resolve("images").resolve(n), dir.resolve(n));
+                }
+            }
+        }
+        return root;
+    }
+
+    private static TrainOptions options(Path data, Path out, Path init, int epochs, int steps, int imageSize) {
+        return new TrainOptions(data, out, init, null, imageSize, epochs, 4, 1e-3, 0.05, 0.5, 0.1, 1.0, 0, 7, 1, steps,
+                0);
+    }
+
+    @Test
+    void twoStepsCheckpointResumeAndDetect() throws IOException {
+        Path data = dataset("train", "val", "test");
+        // uninterrupted: two epochs of one step each
+        Trainer.Outcome full = new Trainer(options(data, tmp.resolve("full"), null, 2, 1, 32), QUIET).run();
+        assertEquals(2, full.epochsDone());
+        // interrupted after the first epoch's checkpoint, then resumed
+        TrainOptions first = options(data, tmp.resolve("resumed"), null, 2, 1, 32);
+        Trainer t = new Trainer(first, QUIET);
+        Trainer.Outcome one = new Trainer(new TrainOptions(first.data(), first.out(), null, null, 32, 1, 4, 1e-3, 0.05,
+                0.5, 0.1, 1.0, 0, 7, 1, 1, 0), QUIET).run();
+        assertEquals(1, one.epochsDone());
+        assertTrue(Files.exists(first.out().resolve("checkpoint/trainer_state.json")));
+        Trainer.Outcome resumed = t.run(); // same run directory, 2 epochs planned: continues at epoch 2
+        assertEquals(2, resumed.epochsDone());
+
+        JsonNode history = Json.readObject(tmp.resolve("full/checkpoint/trainer_state.json")).get("history");
+        for (JsonNode epoch : history) {
+            assertTrue(Double.isFinite(epoch.get("train_loss").asDouble()), "finite loss");
+        }
+        try (SafetensorsFile a = SafetensorsFile.open(tmp.resolve("full/checkpoint/model.safetensors"));
+             SafetensorsFile b = SafetensorsFile.open(tmp.resolve("resumed/checkpoint/model.safetensors"))) {
+            for (String name : a.tensors().keySet()) {
+                if (a.tensors().get(name).dtype().isFloat()) {
+                    assertArrayEquals(a.floats(name), b.floats(name), 1e-5f, "resumed run differs at " + name);
+                }
+            }
+        }
+        // the exported best model runs in the detection path
+        try (Detector d = Detector.load(tmp.resolve("full/best"), DetectorOptions.DEFAULTS.withIntraOpThreads(1))) {
+            assertEquals(List.of("Real", "Fake"), d.config().labels());
+            DetectionResult r = d.detectAll(List.of(Fixtures.dir().resolve("images/noise_64x48.png"))).get(0);
+            assertInstanceOf(DetectionResult.Detection.class, r);
+        }
+        assertTrue(Files.readString(tmp.resolve("full/metrics.csv")).startsWith("epoch,train_loss,val_loss,val_auc"));
+    }
+
+    @Test
+    void badDataIsRefusedBeforeTraining() throws IOException {
+        Path noVal = dataset("train");
+        DfdException e = assertThrows(DfdException.class,
+                () -> new Trainer(options(noVal, tmp.resolve("o1"), null, 1, 1, 32), QUIET).run());
+        assertTrue(e.getMessage().contains("no val/ split"), e.getMessage());
+        Path oneClass = tmp.resolve("one");
+        for (String split : List.of("train", "val")) {
+            Path dir = Files.createDirectories(oneClass.resolve(split).resolve("Real"));
+            Files.copy(Fixtures.dir().resolve("images/grad_37x23.png"), dir.resolve("a.png"));
+        }
+        DfdException one = assertThrows(DfdException.class,
+                () -> new Trainer(options(oneClass, tmp.resolve("o2"), null, 1, 1, 32), QUIET).run());
+        assertTrue(one.getMessage().contains("only the class [Real]"), one.getMessage());
+    }
+
+    /** The exported ONNX graph (BatchNorm folded) computes what the trained DJL model computes in eval mode. */
+    @Test
+    void resnetExportMatchesTheTrainingForward() throws IOException {
+        ResNetConfig c = new ResNetConfig(3, 8, List.of(8, 16), List.of(1, 2), false, List.of("Real", "Fake"));
+        Path dir = tmp.resolve("resnet");
+        float[] pixels = new float[2 * 3 * 32 * 32];
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        float[] djl;
+        try (ResNet model = new ResNet(c, 11); NDManager m = NDManager.newBaseManager()) {
+            // non-trivial running statistics and BN parameters
+            for (var e : model.weights().all().entrySet()) {
+                if (e.getKey().contains("normalization")) {
+                    float[] v = e.getValue().toFloatArray();
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = e.getKey().endsWith("running_var") ? 0.5f + r.nextFloat() : (float) r.nextGaussian() * 0.3f
+                                + (e.getKey().endsWith(".weight") ? 1 : 0);
+                    }
+                    e.getValue().set(v);
+                }
+            }
+            ModelExport.writeModelDir(model, PreprocessorConfig.vitDefaults(32), dir);
+            NDArray x = m.create(pixels, new Shape(2, 3, 32, 32));
+            djl = model.forward(x, false).toFloatArray();
+        }
+        try (OnnxClassifier onnx = OnnxClassifier.open(dir.resolve("onnx/model.onnx"), 1)) {
+            float[][] out = onnx.run(new PixelBatch(pixels, 2, 3, 32, 32));
+            assertArrayEquals(djl, new float[]{out[0][0], out[0][1], out[1][0], out[1][1]}, 1e-4f);
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
+            assertTrue(f.tensors().containsKey("resnet.embedder.embedder.normalization.num_batches_tracked"));
+            assertEquals(Set.of("format"), f.metadata().keySet());
+        }
+    }
+
+    /** --init from each golden ViT: before any step the trainer's forward gives the golden (PyTorch) logits. */
+    @TestFactory
+    List<DynamicTest> vitInitMatchesTransformers() {
+        Golden.dir();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String model : Golden.MODELS) {
+            tests.add(DynamicTest.dynamicTest(model, () -> checkVit(model)));
+        }
+        return tests;
+    }
+
+    private void checkVit(String model) throws IOException {
+        Path init = Golden.model(model);
+        PreprocessorConfig pre = PreprocessorConfig.read(init.resolve(PreprocessorConfig.FILE_NAME));
+        int size = pre.fixedOutputSize()[0];
+        TrainOptions o = options(tmp, tmp.resolve("vit"), init, 1, 1, size);
+        List<String> labels = dev.dfd.model.ModelConfig.read(init.resolve("config.json")).labels();
+        ImageProcessor processor = new ImageProcessor(pre);
+        JsonNode expected = Golden.expectedImages(model).get("results");
+        Path saved = tmp.resolve("saved-" + model);
+        List<float[]> first = new ArrayList<>();
+        try (TrainableModel vit = Models.create(o, labels); NDManager m = NDManager.newBaseManager();
+             ShardedSafetensors w = ShardedSafetensors.open(init)) {
+            assertEquals(List.of(), vit.weights().load(w, Set.of()), "every weight comes from the checkpoint");
+            for (JsonNode e : expected) {
+                String image = e.get("image").asText();
+                if (!e.hasNonNull("logits") || Golden.TRANSFORMERS_QUIRKS.contains(image)) {
+                    continue;
+                }
+                float[] px = processor.process(new ImageDecoder().decode(
+                        Files.readAllBytes(Golden.dir().resolve("images").resolve(image))));
+                float[] logits = vit.forward(m.create(px, new Shape(1, 3, size, size)), false).toFloatArray();
+                for (int k = 0; k < logits.length; k++) {
+                    assertEquals(e.get("logits").get(k).asDouble(), logits[k], 1e-4, image + " logit " + k);
+                }
+                first.add(logits);
+            }
+            ModelExport.writeModelDir(vit, pre, saved);
+        }
+        // the saved model reloads with identical logits
+        try (TrainableModel again = Models.create(options(tmp, tmp.resolve("vit2"), saved, 1, 1, size), labels);
+             NDManager m = NDManager.newBaseManager(); ShardedSafetensors w = ShardedSafetensors.open(saved)) {
+            again.weights().load(w, Set.of());
+            int i = 0;
+            for (JsonNode e : expected) {
+                String image = e.get("image").asText();
+                if (!e.hasNonNull("logits") || Golden.TRANSFORMERS_QUIRKS.contains(image)) {
+                    continue;
+                }
+                float[] px = processor.process(new ImageDecoder().decode(
+                        Files.readAllBytes(Golden.dir().resolve("images").resolve(image))));
+                assertArrayEquals(first.get(i++), again.forward(m.create(px, new Shape(1, 3, size, size)), false)
+                        .toFloatArray());
+            }
+        }
+    }
+}
