@@ -1,13 +1,11 @@
 package dev.dfd.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DetectionResult;
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.Failure;
 import dev.dfd.Json;
+import dev.dfd.report.DetectionJson;
 import static dev.dfd.eval.Csv.quote;
-import dev.dfd.postprocess.LabelScore;
 import dev.dfd.postprocess.Prediction;
 
 import java.io.PrintWriter;
@@ -39,28 +37,6 @@ abstract class ResultWriter {
         out.flush();
     }
 
-    /** The JSON object for one result; the server answers with the same fields. */
-    static ObjectNode toJson(DetectionResult r) {
-        ObjectNode o = Json.MAPPER.createObjectNode();
-        o.put("path", r.source());
-        if (r instanceof Failure f) {
-            o.put("error", f.error());
-            return o;
-        }
-        Prediction p = ((Detection) r).prediction();
-        o.put("label", p.label());
-        o.put("score", p.score());
-        ArrayNode preds = o.putArray("predictions");
-        for (LabelScore ls : p.predictions()) {
-            preds.addObject().put("label", ls.label()).put("score", ls.score());
-        }
-        ArrayNode logits = o.putArray("logits");
-        for (float v : p.logits()) {
-            logits.add(v);
-        }
-        return o;
-    }
-
     static final class JsonLines extends ResultWriter {
         JsonLines(PrintWriter out) {
             super(out);
@@ -68,7 +44,7 @@ abstract class ResultWriter {
 
         @Override
         void write(DetectionResult r) {
-            out.println(Json.write(toJson(r)));
+            out.println(Json.write(DetectionJson.of(r)));
             out.flush();
         }
     }
