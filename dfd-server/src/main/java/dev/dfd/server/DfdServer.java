@@ -149,8 +149,13 @@ public final class DfdServer implements AutoCloseable {
         app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status, e.code, e.getMessage(), e.retryAfter));
         app.exception(HttpResponseException.class, (e, ctx) -> {
             int status = e.getStatus();
-            error(ctx, status, status == 413 ? "too_large" : "http_" + status, e.getMessage() == null
-                    ? "request failed" : e.getMessage(), 0);
+            String code = switch (status) {
+                case 404 -> "not_found";
+                case 405 -> "method_not_allowed";
+                case 413 -> "too_large";
+                default -> "http_" + status;
+            };
+            error(ctx, status, code, e.getMessage() == null ? "request failed" : e.getMessage(), 0);
         });
         app.exception(Exception.class, (e, ctx) -> {
             String m = String.valueOf(e.getMessage());
@@ -332,7 +337,8 @@ public final class DfdServer implements AutoCloseable {
         String b64 = node.asText();
         int comma = b64.startsWith("data:") ? b64.indexOf(',') : -1; // accept data URLs too
         try {
-            inputs.add(new Input("image", Base64.getMimeDecoder().decode(comma >= 0 ? b64.substring(comma + 1) : b64)));
+            String data = (comma >= 0 ? b64.substring(comma + 1) : b64).replaceAll("\\s", ""); // line breaks allowed
+            inputs.add(new Input("image", Base64.getDecoder().decode(data)));
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, "bad_base64", "\"image\" is not valid base64");
         }
