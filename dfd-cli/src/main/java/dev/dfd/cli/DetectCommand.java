@@ -4,7 +4,6 @@ import dev.dfd.DetectionResult;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.io.DecodeLimits;
-import dev.dfd.postprocess.ScoreFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,6 +26,9 @@ final class DetectCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
+    @Mixin
+    DecisionOptions decision;
+
     @Parameters(paramLabel = "PATH", arity = "1..*",
             description = "Image files, directories (walked recursively for image files), or - for standard input.")
     List<String> paths;
@@ -39,18 +41,8 @@ final class DetectCommand implements Callable<Integer> {
             description = "table, json (one object per line) or csv. Default: ${DEFAULT-VALUE}.")
     ResultWriter.Format format;
 
-    @Option(names = "--positive", paramLabel = "LABEL",
-            description = "The label the score and threshold are about. Default: the label that reads"
-                    + " Fake/Deepfake/AI/Synthetic, else label 1.")
-    String positive;
 
-    @Option(names = "--threshold", paramLabel = "T",
-            description = "Call an image positive when its positive-label score is >= T. Default: the top label.")
-    Double threshold;
 
-    @Option(names = "--function", paramLabel = "F",
-            description = "softmax, sigmoid or none. Default: as transformers' pipeline picks for the model.")
-    String function;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8",
             description = "Images per inference call. Default: ${DEFAULT-VALUE}.")
@@ -77,10 +69,8 @@ final class DetectCommand implements Callable<Integer> {
                 .withIntraOpThreads(model.threads)
                 .withBatchSize(batchSize)
                 .withTopK(topK)
-                .withFunction(function == null ? null : ScoreFunction.parse(function))
-                .withPositiveLabel(positive)
-                .withThreshold(threshold)
                 .withLimits(new DecodeLimits(maxBytes, maxPixels));
+        options = decision.applyTo(options);
         if (decodeThreads != null) {
             options = options.withDecodeThreads(decodeThreads);
         }

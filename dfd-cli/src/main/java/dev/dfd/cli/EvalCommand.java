@@ -13,7 +13,6 @@ import dev.dfd.eval.Dataset;
 import dev.dfd.eval.Evaluation;
 import dev.dfd.eval.LabelMapping;
 import dev.dfd.eval.Perturbation;
-import dev.dfd.postprocess.ScoreFunction;
 import dev.dfd.report.HtmlReport;
 import dev.dfd.report.JsonReport;
 import dev.dfd.report.TextReport;
@@ -48,6 +47,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
+    @Mixin
+    DecisionOptions decision;
+
     @Parameters(paramLabel = "DATA", description = "ImageFolder directory or CSV manifest.")
     Path data;
 
@@ -58,14 +60,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "Data labels to model labels, e.g. real=Real,ai=Fake (default: same name, any case).")
     String labelMap;
 
-    @Option(names = "--positive", paramLabel = "LABEL",
-            description = "The label the score, ROC and thresholds are about. Default: as detect.")
-    String positive;
 
-    @Option(names = "--threshold", paramLabel = "T",
-            description = "Predict the positive label when its score >= T (the report at that threshold)."
-                    + " Default: the top label.")
-    Double threshold;
 
     @Option(names = "--target-precision", paramLabel = "P",
             description = "Find the lowest threshold whose precision on this data is at least P, and its recall.")
@@ -76,8 +71,6 @@ final class EvalCommand implements Callable<Integer> {
                     + " (comma-separated), e.g. jpeg:50,jpeg:30,blur:1.5,downscale:0.5.")
     String perturb;
 
-    @Option(names = "--function", paramLabel = "F", description = "softmax, sigmoid or none. Default: as the pipeline.")
-    String function;
 
     @Option(names = "--digits", paramLabel = "N", defaultValue = "4",
             description = "Digits in the classification report. Default: ${DEFAULT-VALUE}.")
@@ -118,9 +111,8 @@ final class EvalCommand implements Callable<Integer> {
         Evaluation.Options evalOptions = new Evaluation.Options(targetPrecision, perturbations);
         Dataset dataset = Dataset.open(data, split);
         DetectorOptions options = DetectorOptions.DEFAULTS
-                .withVariant(model.variant).withIntraOpThreads(model.threads).withBatchSize(batchSize)
-                .withPositiveLabel(positive).withThreshold(threshold)
-                .withFunction(function == null ? null : ScoreFunction.parse(function));
+                .withVariant(model.variant).withIntraOpThreads(model.threads).withBatchSize(batchSize);
+        options = decision.applyTo(options);
         if (decodeThreads != null) {
             options = options.withDecodeThreads(decodeThreads);
         }

@@ -4,7 +4,6 @@ import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.DfdException;
 import dev.dfd.io.DecodeLimits;
-import dev.dfd.postprocess.ScoreFunction;
 import dev.dfd.server.DfdServer;
 import dev.dfd.server.ServerConfig;
 import picocli.CommandLine.Command;
@@ -31,6 +30,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions model;
+
+    @Mixin
+    DecisionOptions decision;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind. Default: ${DEFAULT-VALUE}.")
     String host;
@@ -61,14 +63,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--allow-url-fetch", description = "Accept {\"url\": ...} (public addresses only, 3 redirects at most).")
     boolean allowUrlFetch;
 
-    @Option(names = "--threshold", description = "Default decision threshold on the positive label's score.")
-    Double threshold;
 
-    @Option(names = "--positive", description = "The positive label. Default: as detect.")
-    String positive;
 
-    @Option(names = "--function", description = "softmax, sigmoid or none. Default: as the pipeline.")
-    String function;
 
     @Option(names = "--top-k", defaultValue = "5", description = "Default predictions per image. Default: ${DEFAULT-VALUE}.")
     int topK;
@@ -91,10 +87,8 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new DfdException(e.getMessage());
         }
-        DetectorOptions options = DetectorOptions.DEFAULTS.withVariant(model.variant).withIntraOpThreads(model.threads)
-                .withThreshold(threshold).withPositiveLabel(positive).withTopK(topK)
-                .withFunction(function == null ? null : ScoreFunction.parse(function))
-                .withLimits(new DecodeLimits(maxBody, maxPixels));
+        DetectorOptions options = decision.applyTo(DetectorOptions.DEFAULTS.withVariant(model.variant)
+                .withIntraOpThreads(model.threads).withTopK(topK).withLimits(new DecodeLimits(maxBody, maxPixels)));
         Detector detector = Detector.load(model.modelDir(), options);
         DfdServer server;
         try {

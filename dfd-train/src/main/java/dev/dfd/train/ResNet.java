@@ -34,6 +34,8 @@ final class ResNet implements TrainableModel {
     private final Weights w;
     private final NDManager manager;
     private final List<String> bnNames = new ArrayList<>();
+    /** The basic layers in order, from the config. */
+    private final List<Layer> layers;
     /** num_batches_tracked per BatchNorm, as PyTorch keeps it. */
     private long batchesTracked;
 
@@ -42,27 +44,47 @@ final class ResNet implements TrainableModel {
         this.manager = NDManager.newBaseManager();
         this.w = new Weights(manager);
         Random r = new Random(seed);
+        this.layers = plan(config);
         convBn("resnet.embedder.embedder", config.embedding(), config.channels(), 7, r);
-        int in = config.embedding();
-        for (int s = 0; s < config.hiddenSizes().size(); s++) {
-            int out = config.hiddenSizes().get(s);
-            int stride = s > 0 || config.downsampleInFirstStage() ? 2 : 1;
-            for (int j = 0; j < config.depths().get(s); j++) {
-                String l = "resnet.encoder.stages." + s + ".layers." + j + ".";
-                int layerIn = j == 0 ? in : out;
-                int layerStride = j == 0 ? stride : 1;
-                if (layerIn != out || layerStride != 1) {
-                    convBn(l + "shortcut", out, layerIn, 1, r);
-                }
-                convBn(l + "layer.0", out, layerIn, 3, r);
-                convBn(l + "layer.1", out, out, 3, r);
+        for (Layer l : layers) {
+            if (l.shortcut()) {
+                convBn(l.prefix() + "shortcut", l.out(), l.in(), 1, r);
             }
-            in = out;
+            convBn(l.prefix() + "layer.0", l.out(), l.in(), 3, r);
+            convBn(l.prefix() + "layer.1", l.out(), l.out(), 3, r);
         }
+        int in = config.hiddenSizes().get(config.hiddenSizes().size() - 1);
         int labels = config.labels().size();
         double bound = 1 / Math.sqrt(in);
         w.param("classifier.1.weight", manager.create(Init.uniform(r, labels * in, bound), new Shape(labels, in)));
         w.param("classifier.1.bias", manager.create(Init.uniform(r, labels, bound), new Shape(labels)));
+    }
+
+    /**
+     * One basic layer.
+     *
+     * @param prefix   "resnet.encoder.stages.{s}.layers.{j}."
+     * @param shortcut a 1x1 conv + BN shortcut, because the width or the stride changes
+     */
+    record Layer(String prefix, int in, int out, int stride, boolean shortcut) {
+    }
+
+    /** transformers' ResNetEncoder: stage s widens to hidden_sizes[s]; its first layer strides 2 (but stage 0's). */
+    static List<Layer> plan(ResNetConfig c) {
+        List<Layer> out = new ArrayList<>();
+        int in = c.embedding();
+        for (int s = 0; s < c.hiddenSizes().size(); s++) {
+            int width = c.hiddenSizes().get(s);
+            int stride = s > 0 || c.downsampleInFirstStage() ? 2 : 1;
+            for (int j = 0; j < c.depths().get(s); j++) {
+                int layerIn = j == 0 ? in : width;
+                int layerStride = j == 0 ? stride : 1;
+                out.add(new Layer("resnet.encoder.stages." + s + ".layers." + j + ".", layerIn, width, layerStride,
+                        layerIn != width || layerStride != 1));
+            }
+            in = width;
+        }
+        return out;
     }
 
     private void convBn(String name, int out, int in, int k, Random r) {
@@ -109,21 +131,11 @@ final class ResNet implements TrainableModel {
         }
         x = convBnAct(x, "resnet.embedder.embedder", 2, 3, training, true);
         x = Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
-        int in = config.embedding();
-        for (int s = 0; s < config.hiddenSizes().size(); s++) {
-            int out = config.hiddenSizes().get(s);
-            int stride = s > 0 || config.downsampleInFirstStage() ? 2 : 1;
-            for (int j = 0; j < config.depths().get(s); j++) {
-                String l = "resnet.encoder.stages." + s + ".layers." + j + ".";
-                int layerIn = j == 0 ? in : out;
-                int layerStride = j == 0 ? stride : 1;
-                NDArray residual = layerIn != out || layerStride != 1
-                        ? convBnAct(x, l + "shortcut", layerStride, 0, training, false) : x;
-                NDArray h = convBnAct(x, l + "layer.0", layerStride, 1, training, true);
-                h = convBnAct(h, l + "layer.1", 1, 1, training, false);
-                x = Activation.relu(h.add(residual));
-            }
-            in = out;
+        for (Layer l : layers) {
+            NDArray residual = l.shortcut() ? convBnAct(x, l.prefix() + "shortcut", l.stride(), 0, training, false) : x;
+            NDArray h = convBnAct(x, l.prefix() + "layer.0", l.stride(), 1, training, true);
+            h = convBnAct(h, l.prefix() + "layer.1", 1, 1, training, false);
+            x = Activation.relu(h.add(residual));
         }
         NDArray pooled = Pool.globalAvgPool2d(x); // (B, C)
         return Linear.linear(pooled, w.get("classifier.1.weight"), w.get("classifier.1.bias")).singletonOrThrow();
