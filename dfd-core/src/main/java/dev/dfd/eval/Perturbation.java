@@ -11,7 +11,6 @@ import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -101,14 +100,7 @@ public sealed interface Perturbation {
 
         @Override
         public RgbImage apply(RgbImage image, long seed) {
-            BufferedImage bi = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_3BYTE_BGR);
-            byte[] dst = ((DataBufferByte) bi.getRaster().getDataBuffer()).getData(); // (H, W, B G R)
-            byte[] src = image.pixels();
-            for (int i = 0; i < src.length; i += 3) {
-                dst[i] = src[i + 2];
-                dst[i + 1] = src[i + 1];
-                dst[i + 2] = src[i];
-            }
+            BufferedImage bi = image.toBufferedImage();
             ImageWriter writer = jdkJpegWriter();
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {

@@ -18,6 +18,18 @@ public record RgbImage(int width, int height, byte[] pixels) {
         }
     }
 
+    /** A copy as a TYPE_3BYTE_BGR BufferedImage, for ImageIO encoders. */
+    public java.awt.image.BufferedImage toBufferedImage() {
+        var bi = new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+        byte[] dst = ((java.awt.image.DataBufferByte) bi.getRaster().getDataBuffer()).getData(); // (H, W, B G R)
+        for (int i = 0; i < pixels.length; i += 3) {
+            dst[i] = pixels[i + 2];
+            dst[i + 1] = pixels[i + 1];
+            dst[i + 2] = pixels[i];
+        }
+        return bi;
+    }
+
     /** Unsigned value of channel {@code c} at column {@code x}, row {@code y}. */
     public int get(int x, int y, int c) {
         return pixels[(y * width + x) * 3 + c] & 0xFF;

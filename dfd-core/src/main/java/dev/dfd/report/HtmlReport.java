@@ -10,7 +10,6 @@ import dev.dfd.preprocess.Resampler;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -260,14 +259,7 @@ public final class HtmlReport {
             double scale = Math.min(1.0, (double) THUMBNAIL / Math.max(img.width(), img.height()));
             RgbImage t = Resampler.resize(img, Math.max(1, (int) Math.round(img.width() * scale)),
                     Math.max(1, (int) Math.round(img.height() * scale)), Resample.BILINEAR);
-            BufferedImage bi = new BufferedImage(t.width(), t.height(), BufferedImage.TYPE_3BYTE_BGR);
-            byte[] dst = ((DataBufferByte) bi.getRaster().getDataBuffer()).getData();
-            byte[] src = t.pixels();
-            for (int i = 0; i < src.length; i += 3) {
-                dst[i] = src[i + 2];
-                dst[i + 1] = src[i + 1];
-                dst[i + 2] = src[i];
-            }
+            BufferedImage bi = t.toBufferedImage();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ImageIO.write(bi, "jpeg", out);
             return "<img alt=\"\" src=\"data:image/jpeg;base64," + Base64.getEncoder().encodeToString(out.toByteArray())
