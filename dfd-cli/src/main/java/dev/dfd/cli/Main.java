@@ -11,7 +11,7 @@ import java.io.PrintWriter;
 @Command(name = "dfd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Deepfake image detection with Hugging Face image-classification models, on the JVM.",
         subcommands = {DetectCommand.class, EvalCommand.class, ConvertCommand.class, InitCommand.class,
-                TrainCommand.class, ServeCommand.class, LoadTestCommand.class,
+                TrainCommand.class, ServeCommand.class, LoadTestCommand.class, BenchCommand.class,
                 PreprocessCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit codes: every image succeeded / some images failed / usage or model error / internal error. */
