@@ -167,12 +167,6 @@ public final class DfdServer implements AutoCloseable {
                 error(ctx, 500, "internal", "internal error: " + e.getClass().getSimpleName(), 0);
             }
         });
-        app.error(404, ctx -> {
-            if (ctx.result() == null || ctx.result().isEmpty() || !ctx.result().startsWith("{")) {
-                error(ctx, 404, "not_found", "no route " + ctx.method() + " " + ctx.path(), 0);
-            }
-        });
-        app.error(405, ctx -> error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path(), 0));
     }
 
     private static void error(Context ctx, int status, String code, String message, int retryAfter) {

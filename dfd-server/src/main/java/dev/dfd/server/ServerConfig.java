@@ -41,11 +41,6 @@ public record ServerConfig(String host, int port, String apiKey, int maxBatch, l
                 allowUrlFetch, idleTimeoutMillis, inferenceTimeoutMillis);
     }
 
-    public ServerConfig withQueue(int capacity, int batch, long waitMillis) {
-        return new ServerConfig(host, port, apiKey, batch, waitMillis, capacity, maxBodyBytes, maxBatchImages,
-                allowUrlFetch, idleTimeoutMillis, inferenceTimeoutMillis);
-    }
-
     public ServerConfig withUrlFetch(boolean allow) {
         return new ServerConfig(host, port, apiKey, maxBatch, maxWaitMillis, queueCapacity, maxBodyBytes, maxBatchImages,
                 allow, idleTimeoutMillis, inferenceTimeoutMillis);

@@ -1,7 +1,6 @@
 package dev.dfd.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,8 +38,7 @@ final class AdamW {
      * One update; returns the gradient norm before clipping. Called outside any GradientCollector (grad mode off),
      * so the in-place updates of leaf parameters are allowed.
      */
-    double update(Map<String, NDArray> params, Set<String> decays, double lr, double weightDecay, double clipNorm,
-                  NDManager scratch) {
+    double update(Map<String, NDArray> params, Set<String> decays, double lr, double weightDecay, double clipNorm) {
         double sq = 0;
         for (NDArray p : params.values()) {
             NDArray g = p.getGradient();

@@ -38,7 +38,7 @@ final class ModelCard {
             BinaryMetrics.OperatingPoint t99 = val.metrics().targetPoint();
             Evaluation.Result test = data.test == null ? null : evaluate(d, data.test, null);
             ObjectNode config = Json.readObject(bestDir.resolve("config.json"));
-            long params = d.config().raw().isEmpty() ? 0 : parameterCount(bestDir);
+            long params = parameterCount(bestDir);
             md.append("---\nlicense: other\nlibrary_name: dfd\npipeline_tag: image-classification\ntags:\n")
                     .append("- deepfake-detection\n- image-classification\n- onnx\n---\n\n");
             md.append("# dfd deepfake face detector (").append(config.path("architectures").path(0).asText())

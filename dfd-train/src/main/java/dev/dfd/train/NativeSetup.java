@@ -21,6 +21,18 @@ public final class NativeSetup {
 
     interface LibC extends Library {
         int setenv(String name, String value, int overwrite);
+
+        String getenv(String name);
+    }
+
+    /** The process environment's value as native code (oneDNN) sees it; Java's System.getenv is a startup copy. */
+    static String nativeEnv(String name) {
+        return Native.load("c", LibC.class).getenv(name);
+    }
+
+    /** A manager on the PyTorch engine, prepared as {@link #pytorch()} does: every model array starts here. */
+    public static ai.djl.ndarray.NDManager newManager() {
+        return pytorch().newBaseManager();
     }
 
     /** Sets the oneDNN ISA cap (if unset) and loads the PyTorch engine, once per process. */

@@ -41,7 +41,7 @@ final class ResNet implements TrainableModel {
 
     ResNet(ResNetConfig config, long seed) {
         this.config = config;
-        this.manager = NDManager.newBaseManager();
+        this.manager = NativeSetup.newManager();
         this.w = new Weights(manager);
         Random r = new Random(seed);
         this.layers = plan(config);

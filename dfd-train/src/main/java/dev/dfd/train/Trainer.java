@@ -48,6 +48,9 @@ public final class Trainer {
     private final TrainOptions o;
     private final PrintStream log;
     private final AtomicBoolean stop = new AtomicBoolean();
+    /** The data set and per-epoch history of the last {@link #run}, for its model card. */
+    private TrainData lastData;
+    private List<ObjectNode> lastHistory = List.of();
 
     /** What a finished (or stopped) run produced. */
     public record Outcome(int epochsDone, double bestValAuc, int bestEpoch, Path bestDir, boolean stopped,
@@ -82,23 +85,14 @@ public final class Trainer {
         Outcome outcome = run();
         if (!outcome.stopped() && java.nio.file.Files.isDirectory(outcome.bestDir())) {
             log.println("evaluating the best model (epoch " + outcome.bestEpoch() + ") and writing its model card");
-            List<String> initLabels = o.init() == null ? null
-                    : dev.dfd.model.ModelConfig.read(o.init().resolve("config.json")).labels();
-            State state = new State();
-            Path stateFile = o.out().resolve(CHECKPOINT).resolve("trainer_state.json");
-            if (Files.isRegularFile(stateFile)) {
-                for (JsonNode h : Json.readObject(stateFile).path("history")) {
-                    state.history.add((ObjectNode) h);
-                }
-            }
-            ModelCard.write(outcome.bestDir(), o, outcome, TrainData.open(o.data(), initLabels), state.history, command);
+            ModelCard.write(outcome.bestDir(), o, outcome, lastData, lastHistory, command);
         }
         return outcome;
     }
 
     public Outcome run() {
         System.setProperty("ai.djl.offline", "true");
-        NativeSetup.pytorch(); // caps oneDNN at AVX2 (see NativeSetup), loads the native library
+        NativeSetup.pytorch(); // caps oneDNN at AVX2 (see NativeSetup) before anything loads the native library
         try {
             Files.createDirectories(o.out());
             Path args = o.out().resolve("train_args.json");
@@ -111,6 +105,7 @@ public final class Trainer {
         List<String> initLabels = o.init() == null ? null
                 : dev.dfd.model.ModelConfig.read(o.init().resolve("config.json")).labels();
         TrainData data = TrainData.open(o.data(), initLabels);
+        lastData = data;
         log.printf(Locale.ROOT, "data: train %d images %s, val %d%s; labels %s%n", data.train.images().size(),
                 counts(data), data.val.images().size(), data.test == null ? "" : ", test " + data.test.images().size(),
                 data.labels);
@@ -127,6 +122,7 @@ public final class Trainer {
             }
             AdamW adam = new AdamW(model.weights().parameters());
             state.restoreOptimizer(o.out().resolve(CHECKPOINT), adam);
+            lastHistory = state.history;
             return loop(model, data, processor, pre, adam, state);
         }
     }
@@ -220,7 +216,7 @@ public final class Trainer {
                             }
                         }
                         if (Double.isFinite(loss)) {
-                            gradNorm = adam.update(params, decays, lr, o.weightDecay(), o.clipNorm(), manager);
+                            gradNorm = adam.update(params, decays, lr, o.weightDecay(), o.clipNorm());
                         } else {
                             AdamW.zeroGradients(params);
                         }

@@ -23,7 +23,7 @@ import java.util.Random;
 final class Vit implements TrainableModel {
     private final VitModelConfig config;
     private final VitConfig c;
-    private final NDManager manager = NDManager.newBaseManager();
+    private final NDManager manager = NativeSetup.newManager();
     private final Weights w = new Weights(manager);
 
     Vit(VitModelConfig config, long seed) {

@@ -38,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Smoke tests of the trainer (two steps, not a training run) and its agreement with transformers and ONNX. */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class TrainerTest {
     @TempDir
     Path tmp;
@@ -115,6 +116,23 @@ class TrainerTest {
         DfdException one = assertThrows(DfdException.class,
                 () -> new Trainer(options(oneClass, tmp.resolve("o2"), null, 1, 1, 32), QUIET).run());
         assertTrue(one.getMessage().contains("only the class [Real]"), one.getMessage());
+    }
+
+    /**
+     * A model built directly (not through Trainer.run) still gets the oneDNN AVX2 cap. Runs first in this JVM (the
+     * module's only test class), so nothing else can have set the cap before.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(1)
+    void modelsCapOneDnnBeforeTheEngineRuns() {
+        try (ResNet model = new ResNet(ResNetConfig.compact(List.of("Real", "Fake")), 1)) {
+            String expected = System.getenv("ONEDNN_MAX_CPU_ISA") != null ? System.getenv("ONEDNN_MAX_CPU_ISA")
+                    : System.getenv("DNNL_MAX_CPU_ISA") != null ? null : "AVX2";
+            if (expected != null) {
+                assertEquals(expected, NativeSetup.nativeEnv("ONEDNN_MAX_CPU_ISA"));
+            }
+            assertTrue(model.weights().parameters().size() > 0);
+        }
     }
 
     /** The exported ONNX graph (BatchNorm folded) computes what the trained DJL model computes in eval mode. */
