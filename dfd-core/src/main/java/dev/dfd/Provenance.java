@@ -38,6 +38,15 @@ public final class Provenance {
         });
     }
 
+    /**
+     * A short, stable id for a model as the API and scored rows name it: the model directory's name and the first
+     * 12 hex digits of its ONNX file's sha256, e.g. {@code default@3f9a0c1d2e4b}.
+     */
+    public static String modelId(Detector detector) {
+        String name = detector.files().dir().toAbsolutePath().normalize().getFileName().toString();
+        return name + "@" + sha256(detector.files().onnx()).substring(0, 12);
+    }
+
     /** A description of the detector's model and the environment, for reports and JSON. */
     public static Map<String, Object> of(Detector detector) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -9,6 +9,7 @@ import dev.dfd.eval.ClassificationReport;
 import dev.dfd.eval.EvalMetrics;
 import dev.dfd.eval.Evaluation;
 
+import java.util.List;
 import java.util.Map;
 
 /** The evaluation as one JSON document: provenance, counts, every metric, thresholds, robustness, failures. */
@@ -20,21 +21,34 @@ public final class JsonReport {
     }
 
     public static ObjectNode render(Evaluation.Result result, Map<String, Object> provenance) {
-        EvalMetrics m = result.metrics();
+        return render(result.metrics(), new Source(result.dataset().source().toAbsolutePath().normalize().toString(),
+                        result.dataset().split(), result.dataset().images().size()), result.failures(),
+                result.robustness(), result.seconds(), provenance);
+    }
+
+    /** What was evaluated: a folder, manifest or URI, the split chosen (or null) and how many images it holds. */
+    public record Source(String location, String split, long images) {
+    }
+
+    /** The same document from metrics alone (distributed evaluation has no local {@link Evaluation.Result}). */
+    public static ObjectNode render(EvalMetrics m, Source source, List<Failure> failureList,
+                                    List<Evaluation.RobustnessRow> robustnessRows, double seconds,
+                                    Map<String, Object> provenance) {
         ObjectNode root = Json.MAPPER.createObjectNode();
         root.set("provenance", Json.MAPPER.valueToTree(provenance));
         ObjectNode data = root.putObject("dataset");
-        data.put("source", result.dataset().source().toAbsolutePath().normalize().toString());
-        data.put("split", result.dataset().split());
-        data.put("images", result.dataset().images().size());
-        data.put("evaluated", result.scored().size());
-        data.put("failed", result.failures().size());
+        data.put("source", source.location());
+        data.put("split", source.split());
+        data.put("images", source.images());
+        long evaluated = m.report().total();
+        data.put("evaluated", evaluated);
+        data.put("failed", failureList.size());
         ObjectNode support = data.putObject("support");
         for (int i = 0; i < m.labels().size(); i++) {
             support.put(m.labels().get(i), m.report().support()[i]);
         }
-        root.put("images_per_second", result.imagesPerSecond());
-        root.put("seconds", result.seconds());
+        root.put("images_per_second", (evaluated + failureList.size()) / Math.max(seconds, 1e-9));
+        root.put("seconds", seconds);
         root.put("positive_label", m.positiveLabel());
         root.put("classification_report_text", m.report().format(4));
         root.set("classification_report", reportDict(m.report()));
@@ -79,7 +93,7 @@ public final class JsonReport {
             hist.set(m.labels().get(i), Json.MAPPER.valueToTree(m.histograms()[i]));
         }
         ArrayNode rob = root.putArray("robustness");
-        for (Evaluation.RobustnessRow r : result.robustness()) {
+        for (Evaluation.RobustnessRow r : robustnessRows) {
             ObjectNode o = rob.addObject();
             o.put("perturbation", r.perturbation());
             o.put("evaluated", r.evaluated());
@@ -89,7 +103,7 @@ public final class JsonReport {
             number(o, "positive_recall", r.positiveRecall());
         }
         ArrayNode failures = root.putArray("failures");
-        for (Failure f : result.failures()) {
+        for (Failure f : failureList) {
             failures.addObject().put("path", f.source()).put("error", f.error());
         }
         return root;

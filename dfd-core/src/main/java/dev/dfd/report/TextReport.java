@@ -18,7 +18,11 @@ public final class TextReport {
     }
 
     public static String render(Evaluation.Result result, int digits) {
-        EvalMetrics m = result.metrics();
+        return render(result.metrics(), result.robustness(), digits);
+    }
+
+    /** The same text from metrics alone (distributed evaluation has no local {@link Evaluation.Result}). */
+    public static String render(EvalMetrics m, List<Evaluation.RobustnessRow> robustness, int digits) {
         StringBuilder sb = new StringBuilder();
         sb.append(m.report().format(digits)).append('\n');
         sb.append("Confusion matrix (rows = true, columns = predicted; order ")
@@ -46,8 +50,8 @@ public final class TextReport {
                         + " data%n", label, f(m.targetPrecision(), 4), m.positiveLabel()));
             }
         }
-        if (!result.robustness().isEmpty()) {
-            sb.append('\n').append(robustness(result.robustness(), m.positiveLabel()));
+        if (!robustness.isEmpty()) {
+            sb.append('\n').append(robustness(robustness, m.positiveLabel()));
         }
         return sb.toString();
     }

@@ -396,8 +396,7 @@ public final class DfdServer implements AutoCloseable {
     static ObjectNode describe(Detector d) {
         ObjectNode m = Json.MAPPER.createObjectNode();
         String sha = Provenance.sha256(d.files().onnx());
-        String name = d.files().dir().toAbsolutePath().normalize().getFileName().toString();
-        m.put("id", name + "@" + sha.substring(0, 12));
+        m.put("id", Provenance.modelId(d));
         ArrayNode labels = m.putArray("labels");
         d.config().labels().forEach(labels::add);
         m.put("positive_label", d.postprocessor().positiveLabel());

@@ -1,0 +1,64 @@
+package dev.dfd.spark;
+
+import dev.dfd.DetectorOptions;
+import dev.dfd.io.DecodeLimits;
+import dev.dfd.postprocess.ScoreFunction;
+
+import java.io.Serializable;
+
+/**
+ * What an executor needs to load the detector: where the model directory is and how to run it. Serialisable and
+ * small: it travels with every task, the model itself does not (each executor JVM loads it once, see
+ * {@link ExecutorModels}).
+ *
+ * @param uri            the model directory: a local path, or a Hadoop file-system URI (hdfs://, s3a://, file:)
+ * @param variant        ONNX variant (null: model.onnx; "quantized", "fp16", ...)
+ * @param intraOpThreads ONNX Runtime threads per session; 1 by default, since an executor runs one task per core
+ *                       and every task calls the shared session on its own thread
+ * @param decodeThreads  decoding threads shared by the executor's tasks (0: one per available core)
+ * @param batchSize      images per inference call inside a partition
+ * @param topK           labels kept in {@code predictions}
+ * @param function       score function id (null: the model's default)
+ * @param positiveLabel  the label {@code score} is about (null: the model's default)
+ * @param threshold      decision threshold on the positive score (null: argmax)
+ * @param maxBytes       largest image file accepted
+ * @param maxPixels      largest image (width x height) decoded
+ */
+public record ModelRef(String uri, String variant, int intraOpThreads, int decodeThreads, int batchSize, int topK,
+                       String function, String positiveLabel, Double threshold, long maxBytes, long maxPixels)
+        implements Serializable {
+    public static ModelRef of(String uri) {
+        return new ModelRef(uri, null, 1, 0, 8, DetectorOptions.DEFAULTS.topK(), null, null, null,
+                DecodeLimits.DEFAULT.maxBytes(), DecodeLimits.DEFAULT.maxPixels());
+    }
+
+    public ModelRef withVariant(String v) {
+        return new ModelRef(uri, v, intraOpThreads, decodeThreads, batchSize, topK, function, positiveLabel, threshold,
+                maxBytes, maxPixels);
+    }
+
+    public ModelRef withThreads(int intraOp, int decode) {
+        return new ModelRef(uri, variant, intraOp, decode, batchSize, topK, function, positiveLabel, threshold,
+                maxBytes, maxPixels);
+    }
+
+    public ModelRef withBatchSize(int n) {
+        return new ModelRef(uri, variant, intraOpThreads, decodeThreads, n, topK, function, positiveLabel, threshold,
+                maxBytes, maxPixels);
+    }
+
+    public ModelRef withDecision(int k, String fn, String positive, Double t) {
+        return new ModelRef(uri, variant, intraOpThreads, decodeThreads, batchSize, k, fn, positive, t, maxBytes,
+                maxPixels);
+    }
+
+    /** The detector options these settings mean. */
+    DetectorOptions options() {
+        int decoders = decodeThreads > 0 ? decodeThreads : Runtime.getRuntime().availableProcessors();
+        return DetectorOptions.DEFAULTS.withVariant(variant).withIntraOpThreads(intraOpThreads)
+                .withBatchSize(batchSize).withDecodeThreads(decoders).withTopK(topK)
+                .withFunction(function == null ? null : ScoreFunction.parse(function))
+                .withPositiveLabel(positiveLabel).withThreshold(threshold)
+                .withLimits(new DecodeLimits(maxBytes, maxPixels));
+    }
+}

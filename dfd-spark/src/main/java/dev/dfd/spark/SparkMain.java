@@ -1,0 +1,220 @@
+package dev.dfd.spark;
+
+import dev.dfd.Dfd;
+import dev.dfd.DfdException;
+import dev.dfd.eval.LabelMapping;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * {@code spark-submit --class dev.dfd.spark.SparkMain dfd-spark.jar score|eval ...}: the command line of dfd on
+ * Spark. Thin: it parses options and calls {@link DfdSpark}.
+ */
+@Command(name = "dfd-spark", mixinStandardHelpOptions = true, versionProvider = SparkMain.Version.class,
+        subcommands = {SparkMain.Score.class, SparkMain.Eval.class},
+        description = "Score and evaluate images with a dfd model on Apache Spark.")
+public final class SparkMain implements Runnable {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (tests call this rather than main). */
+    public static int run(String... args) {
+        return new CommandLine(new SparkMain())
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    if (e instanceof DfdException || e instanceof IllegalArgumentException) {
+                        cmd.getErr().println("dfd-spark: " + e.getMessage());
+                        return 1;
+                    }
+                    throw e;
+                })
+                .execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "choose a command: score or eval");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"dfd-spark " + Dfd.version()};
+        }
+    }
+
+    /** Options both commands share: the model, how to run it, where images come from, Spark. */
+    static final class Common {
+        @Option(names = "--model", required = true, paramLabel = "DIR",
+                description = "Model directory: a local path or a Hadoop URI (hdfs://, s3a://, file:).")
+        String model;
+
+        @Option(names = "--variant", paramLabel = "NAME", description = "ONNX variant: quantized, fp16, ...")
+        String variant;
+
+        @Option(names = "--input", paramLabel = "DIR", description = "Folder of images (recursive).")
+        String input;
+
+        @Option(names = "--manifest", paramLabel = "CSV",
+                description = "CSV with a path column (and label for eval); paths relative to its folder.")
+        String manifest;
+
+        @Option(names = "--glob", paramLabel = "GLOB",
+                description = "File-name filter for --input. Default: the image extensions dfd reads.")
+        String glob;
+
+        @Option(names = "--output", required = true, paramLabel = "URI", description = "Where to write.")
+        String output;
+
+        @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N",
+                description = "Images per inference call. Default: ${DEFAULT-VALUE}.")
+        int batchSize;
+
+        @Option(names = "--threads-per-session", defaultValue = "1", paramLabel = "N",
+                description = "ONNX Runtime threads per session; an executor runs one task per core, each calling"
+                        + " the shared session. Default: ${DEFAULT-VALUE}.")
+        int intraOpThreads;
+
+        @Option(names = "--decode-threads", defaultValue = "0", paramLabel = "N",
+                description = "Decoding threads per executor; 0 = one per core. Default: ${DEFAULT-VALUE}.")
+        int decodeThreads;
+
+        @Option(names = "--partitions", paramLabel = "N",
+                description = "Repartition the images first (a shuffle of their bytes); default: as read.")
+        Integer partitions;
+
+        @Option(names = "--top-k", defaultValue = "5", paramLabel = "K", description = "Default: ${DEFAULT-VALUE}.")
+        int topK;
+
+        @Option(names = "--function", paramLabel = "FN", description = "softmax, sigmoid or none.")
+        String function;
+
+        @Option(names = "--positive-label", paramLabel = "LABEL", description = "The label the score is about.")
+        String positiveLabel;
+
+        @Option(names = "--threshold", paramLabel = "T", description = "Decide positive when its score >= T.")
+        Double threshold;
+
+        @Option(names = "--master", paramLabel = "URL",
+                description = "Spark master when not set by spark-submit (e.g. local[*]).")
+        String master;
+
+        ModelRef modelRef() {
+            return ModelRef.of(model).withVariant(variant).withThreads(intraOpThreads, decodeThreads)
+                    .withBatchSize(batchSize).withDecision(topK, function, positiveLabel, threshold);
+        }
+
+        SparkSession session(String app) {
+            SparkSession.Builder b = SparkSession.builder().appName(app);
+            if (master != null) {
+                b = b.master(master);
+            }
+            try {
+                return b.getOrCreate();
+            } catch (Exception e) { // Spark throws SparkException undeclared
+                throw new DfdException("cannot start Spark (" + e.getMessage().lines().findFirst().orElse("")
+                        + "); run with spark-submit or give --master local[*]");
+            }
+        }
+
+        String source() {
+            if ((input == null) == (manifest == null)) {
+                throw new DfdException("give exactly one of --input DIR or --manifest CSV");
+            }
+            return input != null ? input : manifest;
+        }
+
+        Dataset<Row> repartitioned(Dataset<Row> images) {
+            return partitions == null ? images : images.repartition(partitions);
+        }
+    }
+
+    @Command(name = "score", mixinStandardHelpOptions = true,
+            description = "Score every image; write path, label, score, scores, predictions, logits, error, model_id"
+                    + " and dfd_version per image.")
+    static final class Score implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Option(names = "--format", defaultValue = "parquet", paramLabel = "FMT",
+                description = "parquet or csv (nested columns as JSON). Default: ${DEFAULT-VALUE}.")
+        String format;
+
+        @Override
+        public Integer call() {
+            String source = common.source();
+            SparkSession spark = common.session("dfd score");
+            long start = System.nanoTime();
+            Dataset<Row> images = common.input != null ? DfdSpark.readImages(spark, common.input, common.glob)
+                    : DfdSpark.readManifest(spark, common.manifest);
+            DfdSpark.write(DfdSpark.score(common.repartitioned(images), common.modelRef()), common.output, format);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Dataset<Row> written = format.toLowerCase(Locale.ROOT).equals("csv")
+                    ? spark.read().option("header", "true").csv(common.output) : spark.read().parquet(common.output);
+            long rows = written.count();
+            long errors = written.filter(col("error").isNotNull()).count();
+            System.out.printf(Locale.ROOT, "scored %d images from %s (%d errors) in %.1f s, %.1f images/s -> %s%n",
+                    rows, source, errors, seconds, rows / seconds, common.output);
+            return 0;
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true,
+            description = "Evaluate on labelled images (folders named by label, or a manifest with a label column):"
+                    + " predictions, report.txt and report.json under --output.")
+    static final class Eval implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Option(names = "--split", paramLabel = "NAME", description = "train, val or test: a sub-folder of --input,"
+                + " or the manifest's split column.")
+        String split;
+
+        @Option(names = "--label-map", paramLabel = "SPEC", description = "Data label to model label, e.g."
+                + " real=Real,fake=Fake.")
+        String labelMap;
+
+        @Option(names = "--target-precision", paramLabel = "P",
+                description = "Also find the lowest threshold reaching this precision.")
+        Double targetPrecision;
+
+        @Override
+        public Integer call() {
+            String source = common.source();
+            SparkSession spark = common.session("dfd eval");
+            Dataset<Row> labelled;
+            if (common.input != null) {
+                String root = split == null ? common.input : common.input.replaceAll("/+$", "") + "/" + split;
+                labelled = DfdSpark.readImageFolder(spark, root, common.glob);
+            } else {
+                labelled = DfdSpark.readManifest(spark, common.manifest);
+                if (split != null) {
+                    if (!java.util.List.of(labelled.columns()).contains("split")) {
+                        throw new DfdException(common.manifest + ": --split " + split
+                                + " given but the manifest has no split column");
+                    }
+                    labelled = labelled.filter(col("split").equalTo(split));
+                }
+            }
+            Map<String, String> map = labelMap == null ? Map.of() : LabelMapping.parse(labelMap);
+            DfdSpark.EvalOutcome outcome = DfdSpark.evaluate(spark, common.repartitioned(labelled), common.modelRef(),
+                    common.output, source, split, map, targetPrecision);
+            System.out.print(outcome.reportText());
+            System.out.printf(Locale.ROOT, "%nevaluated %d images (%d failed) in %.1f s, %.1f images/s -> %s%n",
+                    outcome.images(), outcome.failures().size(), outcome.seconds(),
+                    outcome.images() / outcome.seconds(), common.output);
+            return 0;
+        }
+    }
+}
