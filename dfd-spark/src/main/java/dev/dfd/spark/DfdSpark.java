@@ -105,8 +105,9 @@ public final class DfdSpark {
         if (!List.of(images.columns()).contains("path")) {
             throw new DfdException("the images to score need a path column, found " + List.of(images.columns()));
         }
-        Detector detector = ExecutorModels.get(model); // on the driver: fails fast on a bad model, gives the id
-        ImageScorer scorer = new ImageScorer(model, Provenance.modelId(detector), Dfd.version(), images.schema());
+        ModelRef resolved = resolve(images.sparkSession(), model);
+        Detector detector = ExecutorModels.get(resolved); // on the driver: fails fast on a bad model, gives the id
+        ImageScorer scorer = new ImageScorer(resolved, Provenance.modelId(detector), Dfd.version(), images.schema());
         return images.mapPartitions(scorer, Encoders.row(ImageScorer.outputSchema(images.schema())));
     }
 
@@ -158,7 +159,7 @@ public final class DfdSpark {
                     + List.of(labelled.columns()));
         }
         long start = System.nanoTime();
-        Detector detector = ExecutorModels.get(model);
+        Detector detector = ExecutorModels.get(resolve(spark, model));
         List<String> modelLabels = detector.config().labels();
         if (modelLabels.size() < 2) {
             throw new DfdException(detector.files().config() + ": evaluation needs a model with at least 2 labels");
@@ -225,6 +226,20 @@ public final class DfdSpark {
             throw new IllegalStateException(e);
         }
         return new EvalOutcome(metrics, images, failures, seconds, text, json);
+    }
+
+    /**
+     * Decode threads default to the executor's task slots (its cores), so one executor neither idles nor
+     * oversubscribes its cores: N for local[N], {@code spark.executor.cores} when set, else the executor's cores.
+     */
+    static ModelRef resolve(SparkSession spark, ModelRef model) {
+        if (model.decodeThreads() > 0) {
+            return model;
+        }
+        String master = spark.sparkContext().master();
+        int slots = master.startsWith("local") ? spark.sparkContext().defaultParallelism()
+                : spark.sparkContext().getConf().getInt("spark.executor.cores", 0);
+        return slots > 0 ? model.withThreads(model.intraOpThreads(), slots) : model;
     }
 
     /** A path made absolute and given its file system's scheme, as Spark's file sources name files. */
