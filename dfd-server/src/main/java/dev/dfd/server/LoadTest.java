@@ -1,15 +1,17 @@
 package dev.dfd.server;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A load generator for a dfd server (loopback or the project's own test hosts only): for each concurrency level,
  * closed-loop clients POST images to /v1/detect for a fixed time; then a burst far above capacity is fired at once.
  * Reports throughput, p50/p95/p99 latency, and served vs rejected. Every loop is bounded in count and time.
+ *
+ * <p>The client is a minimal HTTP/1.1 keep-alive client over a blocking socket per connection, with each request's
+ * bytes made once: on a small machine the load generator shares the cores with the server, and the JDK's
+ * HttpClient spent several times more CPU per request than this does.
  */
 public final class LoadTest {
     /** One level's outcome. */
@@ -33,7 +39,9 @@ public final class LoadTest {
 
     private final URI endpoint;
     private final List<byte[]> images;
-    private final HttpClient client;
+    private final List<byte[]> requests;
+    private final ThreadLocal<Connection> connections = new ThreadLocal<>();
+    private final java.util.Queue<Connection> opened = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public LoadTest(String baseUrl, List<Path> imageFiles) throws IOException {
         this.endpoint = URI.create(baseUrl.replaceAll("/+$", "") + "/v1/detect");
@@ -49,7 +57,21 @@ public final class LoadTest {
         if (images.isEmpty()) {
             throw new IllegalArgumentException("no images to send");
         }
-        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        this.requests = new ArrayList<>();
+        for (byte[] image : images) {
+            requests.add(request(image));
+        }
+    }
+
+    private byte[] request(byte[] image) {
+        String head = "POST " + endpoint.getRawPath() + " HTTP/1.1\r\nHost: " + endpoint.getHost() + ":"
+                + endpoint.getPort() + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + image.length
+                + "\r\n\r\n";
+        byte[] h = head.getBytes(StandardCharsets.US_ASCII);
+        byte[] r = new byte[h.length + image.length];
+        System.arraycopy(h, 0, r, 0, h.length);
+        System.arraycopy(image, 0, r, h.length, image.length);
+        return r;
     }
 
     /** Closed-loop clients for {@code seconds}, after a short warm-up. */
@@ -68,7 +90,7 @@ public final class LoadTest {
             clients.add(pool.submit(() -> {
                 List<long[]> samples = new ArrayList<>(); // (status, nanos)
                 while (System.nanoTime() < end) {
-                    samples.add(send(images.get(Math.floorMod(next.getAndIncrement(), images.size()))));
+                    samples.add(send(requests.get(Math.floorMod(next.getAndIncrement(), requests.size()))));
                 }
                 return samples;
             }));
@@ -78,18 +100,19 @@ public final class LoadTest {
             all.addAll(f.get());
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
-        pool.shutdown();
+        pool.shutdownNow();
+        closeConnections();
         return summarize("c=" + concurrency, concurrency, all, elapsed);
     }
 
-    /** {@code requests} requests at once over {@code connections} connections: how many are served, how many refused. */
-    public Level burst(int requests, int connections) throws Exception {
+    /** {@code count} requests at once over {@code connections} connections: how many are served, how many refused. */
+    public Level burst(int count, int connections) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(connections);
         List<Future<long[]>> fs = new ArrayList<>();
         long start = System.nanoTime();
-        for (int i = 0; i < requests; i++) {
-            byte[] img = images.get(i % images.size());
-            fs.add(pool.submit(() -> send(img)));
+        for (int i = 0; i < count; i++) {
+            byte[] req = requests.get(i % requests.size());
+            fs.add(pool.submit(() -> send(req)));
         }
         List<long[]> all = new ArrayList<>();
         for (Future<long[]> f : fs) {
@@ -97,21 +120,129 @@ public final class LoadTest {
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
-        return summarize("burst " + requests, connections, all, elapsed);
+        return summarize("burst " + count, connections, all, elapsed);
     }
 
-    private long[] send(byte[] image) {
+    private void closeConnections() {
+        for (Connection c; (c = opened.poll()) != null; ) {
+            c.close();
+        }
+    }
+
+    /** One request on this thread's connection (opened on first use, reopened after the server closes it). */
+    private long[] send(byte[] request) {
         long t = System.nanoTime();
+        Connection c = connections.get();
         try {
-            HttpResponse<Void> r = client.send(HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(60))
-                    .header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.discarding());
-            return new long[]{r.statusCode(), System.nanoTime() - t};
+            if (c == null || c.closed) {
+                c = new Connection(endpoint);
+                connections.set(c);
+                opened.add(c);
+            }
+            int status = c.exchange(request);
+            return new long[]{status, System.nanoTime() - t};
         } catch (IOException e) {
+            if (c != null) {
+                c.close();
+            }
             return new long[]{-1, System.nanoTime() - t};
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new long[]{-1, System.nanoTime() - t};
+        }
+    }
+
+    /** A keep-alive HTTP/1.1 connection that sends prepared requests and reads (and discards) the responses. */
+    private static final class Connection {
+        private final Socket socket;
+        private final OutputStream out;
+        private final InputStream in;
+        boolean closed;
+
+        Connection(URI endpoint) throws IOException {
+            socket = new Socket();
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(60_000);
+            socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), 10_000);
+            out = socket.getOutputStream();
+            in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
+        }
+
+        int exchange(byte[] request) throws IOException {
+            out.write(request);
+            out.flush();
+            String statusLine = line();
+            String[] parts = statusLine.split(" ", 3);
+            if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
+                throw new IOException("bad status line: " + statusLine);
+            }
+            int status = Integer.parseInt(parts[1]);
+            long length = -1;
+            boolean chunked = false;
+            boolean close = false;
+            for (String h = line(); !h.isEmpty(); h = line()) {
+                int colon = h.indexOf(':');
+                String name = colon < 0 ? h : h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                String value = colon < 0 ? "" : h.substring(colon + 1).trim().toLowerCase(Locale.ROOT);
+                switch (name) {
+                    case "content-length" -> length = Long.parseLong(value);
+                    case "transfer-encoding" -> chunked = value.contains("chunked");
+                    case "connection" -> close = value.contains("close");
+                    default -> { }
+                }
+            }
+            if (chunked) {
+                for (long size = Long.parseLong(line().split(";")[0].trim(), 16); size > 0;
+                     size = Long.parseLong(line().split(";")[0].trim(), 16)) {
+                    skip(size);
+                    line();
+                }
+                while (!line().isEmpty()) { // trailers
+                }
+            } else if (length >= 0) {
+                skip(length);
+            } else {
+                close = true; // body until the server closes: nothing more on this connection
+            }
+            if (close) {
+                close();
+            }
+            return status;
+        }
+
+        private String line() throws IOException {
+            ByteArrayOutputStream b = new ByteArrayOutputStream(64);
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new IOException("connection closed");
+                }
+                if (c != '\r') {
+                    b.write(c);
+                }
+                if (b.size() > 16_384) {
+                    throw new IOException("header line too long");
+                }
+            }
+            return b.toString(StandardCharsets.ISO_8859_1);
+        }
+
+        private void skip(long n) throws IOException {
+            while (n > 0) {
+                long k = in.skip(n);
+                if (k <= 0) {
+                    if (in.read() < 0) {
+                        throw new IOException("connection closed");
+                    }
+                    k = 1;
+                }
+                n -= k;
+            }
+        }
+
+        void close() {
+            closed = true;
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
         }
     }
 
