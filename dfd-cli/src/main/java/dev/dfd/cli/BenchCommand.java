@@ -160,13 +160,19 @@ final class BenchCommand implements Callable<Integer> {
             out.set("decode_images_per_second", decode.json());
             out.set("preprocess_images_per_second", preprocess.json());
             if (coldStart) {
-                double seconds = coldStart(files.get(0));
-                out.put("cold_start_first_verdict_seconds", seconds);
-                text.append(String.format(Locale.ROOT, "  first verdict from a cold JVM: %.2f s%n", seconds));
+                double[] first = child(List.of(files.get(0)));
+                out.put("cold_start_first_verdict_seconds", first[0]);
+                text.append(String.format(Locale.ROOT, "  first verdict from a cold JVM: %.2f s%n", first[0]));
+                double[] all = child(files);
+                out.put("detect_all_seconds", all[0]);
+                out.put("detect_all_peak_rss_mb", all[1] / 1024.0);
+                text.append(String.format(Locale.ROOT, "  dfd detect on all %d images in a fresh JVM: %.2f s, peak RSS"
+                        + " %.0f MB%n", files.size(), all[0], all[1] / 1024.0));
             }
             long rss = peakRssKb();
             out.put("peak_rss_mb", rss / 1024.0);
-            text.append(String.format(Locale.ROOT, "  peak RSS of this process: %.0f MB%n", rss / 1024.0));
+            text.append(String.format(Locale.ROOT, "  peak RSS of this bench process (several sessions): %.0f MB%n",
+                    rss / 1024.0));
             PrintWriter pw = spec.commandLine().getOut();
             pw.print(json ? Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(out) + "\n" : text);
             pw.flush();
@@ -186,12 +192,21 @@ final class BenchCommand implements Callable<Integer> {
         return Stat.of(rates);
     }
 
-    /** Wall time of `dfd detect` on one image in a fresh JVM with this JVM's class path. */
-    private double coldStart(Path image) throws IOException, InterruptedException {
+    /**
+     * `dfd detect` on {@code images} in a fresh JVM with this JVM's class path and heap setting.
+     *
+     * @return wall seconds from process start to exit, and the child's peak RSS in kB
+     */
+    private double[] child(List<Path> images) throws IOException, InterruptedException {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> cmd = new ArrayList<>(List.of(javaBin.toString(), "-Dai.djl.offline=true",
-                "-Ddfd.home=" + dev.dfd.Dfd.home(), "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "detect", "--format", "json", image.toString()));
+                "-Ddfd.report.peak.rss=true", "-Ddfd.home=" + dev.dfd.Dfd.home()));
+        java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xss") || a.startsWith("-XX:"))
+                .forEach(cmd::add);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "detect", "--format",
+                "csv"));
+        images.forEach(i -> cmd.add(i.toString()));
         if (model.model != null) {
             cmd.addAll(List.of("--model", model.model.toString()));
         }
@@ -199,12 +214,14 @@ final class BenchCommand implements Callable<Integer> {
             cmd.addAll(List.of("--variant", model.variant));
         }
         long t = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
-            throw new DfdException("the cold-start run failed (exit " + p.exitValue() + ")");
+            throw new DfdException("the fresh-JVM detect run failed (exit " + p.exitValue() + "): " + err.trim());
         }
-        return (System.nanoTime() - t) / 1e9;
+        double seconds = (System.nanoTime() - t) / 1e9;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("peak RSS kB (\\d+)").matcher(err);
+        return new double[]{seconds, m.find() ? Double.parseDouble(m.group(1)) : 0};
     }
 
     /** VmHWM from /proc/self/status (Linux), in kB; 0 elsewhere. */

@@ -21,7 +21,11 @@ public final class Main {
     public static final int INTERNAL = 3;
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code = run(args);
+        if (Boolean.getBoolean("dfd.report.peak.rss")) { // dfd bench measures child runs this way
+            System.err.println("dfd: peak RSS kB " + BenchCommand.peakRssKb());
+        }
+        System.exit(code);
     }
 
     /** Runs the command line and returns the exit code (tests call this). */

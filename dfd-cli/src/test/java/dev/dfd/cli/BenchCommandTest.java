@@ -26,4 +26,17 @@ class BenchCommandTest {
         }
         assertTrue(o.get("peak_rss_mb").asDouble() > 0);
     }
+
+    @Test
+    void measuresFreshJvmRunsWithTheirPeakRss() throws Exception {
+        MainTest.Run r = MainTest.run("bench", "-m", Fixtures.tinyModel().toString(), "--repeats", "1",
+                "--batch-sizes", "2", "--json", Fixtures.dir().resolve("images").toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode o = Json.MAPPER.readTree(r.out());
+        double first = o.get("cold_start_first_verdict_seconds").asDouble();
+        assertTrue(first > 0.1 && first < 60, "first verdict " + first);
+        assertTrue(o.get("detect_all_seconds").asDouble() > 0.1);
+        double rss = o.get("detect_all_peak_rss_mb").asDouble();
+        assertTrue(rss > 30 && rss < 4096, "a JVM with ONNX Runtime has a peak RSS of tens to hundreds of MB: " + rss);
+    }
 }

@@ -91,6 +91,10 @@ public final class OnnxClassifier implements AutoCloseable {
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setIntraOpNumThreads(Math.max(0, intraOpThreads));
             options.setInterOpNumThreads(1);
+            String spinning = System.getProperty("dfd.ort.spinning");
+            if (spinning != null) {
+                options.addConfigEntry("session.intra_op.allow_spinning", spinning);
+            }
             OrtSession session = env.createSession(file.toString(), options);
             try {
                 return new OnnxClassifier(file, env, session);
