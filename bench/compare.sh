@@ -5,8 +5,8 @@
 #   transformers.js v3 (fp32, q8) bench/peers/transformersjs.mjs, onnxruntime-node on the same ONNX files
 #   PyTorch eager (fp32)          bench/peers/torch_eager.py, the same safetensors weights and preprocessing
 # all with 2 intra-op threads, and prints one table with ratios (bench/peers/report.py). Everything it makes goes
-# to $DFD_COMPARE_DIR (default /tmp/dfd-compare): the model, the node_modules, the images (face crops as symlinks), and results/ with
-# every raw JSON and table.txt. Env: REPEATS (measured passes per setting, default 3), COLD_RUNS (default 3),
+# to $DFD_COMPARE_DIR (default /tmp/dfd-compare): the model, the node_modules, the images (face crops as symlinks),
+# and results/ with every raw JSON and table.txt. Env: REPEATS (measured passes per setting, default 3), COLD_RUNS (default 3),
 # QUIET_WAIT (seconds to wait for other processes to go idle before each run, default 300), TORCH_PINNED_REPEATS
 # (default 0 = skip; N adds a PyTorch row with OpenBLAS pinned as the environment sets it, see below; ~2 min for 1).
 # Each run is wrapped in /usr/bin/time (wall, CPU, peak RSS) and the CPU that OTHER processes used meanwhile is
