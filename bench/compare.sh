@@ -4,18 +4,19 @@
 #   dfd (fp32 and int8)          `dfd bench` + a `dfd detect` run for process peak RSS
 #   transformers.js v3 (fp32, q8) bench/peers/transformersjs.mjs, onnxruntime-node on the same ONNX files
 #   PyTorch eager (fp32)          bench/peers/torch_eager.py, the same safetensors weights and preprocessing
-# all with 2 intra-op threads, and prints one table with ratios (bench/peers/report.py). Everything it makes goes to $DFD_COMPARE_DIR
-# (default /tmp/dfd-compare): the model, the node_modules, the images (face crops as symlinks), and results/ with
-# every raw JSON and table.txt. Env: REPEATS (measured passes per setting, default 3), COLD_RUNS (default 3),
+# all with 2 intra-op threads, and prints one table with ratios (bench/peers/report.py). Everything it makes goes
+# to $DFD_COMPARE_DIR (default /tmp/dfd-compare): the model, the node_modules, the images (face crops as symlinks),
+# and results/ with every raw JSON and table.txt. Env: REPEATS (measured passes per setting, default 3), COLD_RUNS (default 3),
 # QUIET_WAIT (seconds to wait for other processes to go idle before each run, default 300), TORCH_PINNED_REPEATS
 # (default 0 = skip; N adds a PyTorch row with OpenBLAS pinned as the environment sets it, see below; ~2 min for 1).
 # Each run is wrapped in /usr/bin/time (wall, CPU, peak RSS) and the CPU that OTHER processes used meanwhile is
 # recorded (column "others"): on a shared machine a busy neighbour makes the numbers worthless, so look at it.
 #
 # PyTorch runs its Linear layers on Debian's OpenBLAS 0.3.21, which this workplace pins to the Haswell (AVX2) kernel
-# with OPENBLAS_CORETYPE because it mis-detects newer CPUs; that costs PyTorch 2-4x in GEMM speed. The main PyTorch
+# with OPENBLAS_CORETYPE because it mis-detects newer CPUs; that costs up to ~4x in GEMM speed here. The main PyTorch
 # row unsets OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE for its own commands only (the kernel it ran is in the JSON, and the
-# correctness check below runs with the same environment); the "pinned" row keeps them as set.
+# correctness check below runs with the same environment); the "pinned" row keeps them as set. torch_eager.py also
+# sets OMP_WAIT_POLICY=PASSIVE (see there): without it PyTorch was ~3x slower at batch 1 on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
