@@ -91,9 +91,22 @@ public final class OnnxClassifier implements AutoCloseable {
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setIntraOpNumThreads(Math.max(0, intraOpThreads));
             options.setInterOpNumThreads(1);
-            String spinning = System.getProperty("dfd.ort.spinning");
-            if (spinning != null) {
-                options.addConfigEntry("session.intra_op.allow_spinning", spinning);
+            // dev knob for measurements: -Ddfd.ort.config=key=value,key=value (ONNX Runtime session config entries)
+            String extra = System.getProperty("dfd.ort.config", "");
+            for (String kv : extra.split(",")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) {
+                    options.addConfigEntry(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+                }
+            }
+            if (Boolean.getBoolean("dfd.ort.noarena")) {
+                options.setCPUArenaAllocator(false);
+            }
+            // -Ddfd.ort.profile=PREFIX: ONNX Runtime's own profile (session initialisation, every node of every
+            // run) as PREFIX_<date>.json, written when the session closes
+            String profile = System.getProperty("dfd.ort.profile");
+            if (profile != null) {
+                options.enableProfiling(profile);
             }
             OrtSession session = env.createSession(file.toString(), options);
             try {
@@ -180,6 +193,9 @@ public final class OnnxClassifier implements AutoCloseable {
         }
         closed = true;
         try {
+            if (System.getProperty("dfd.ort.profile") != null) {
+                System.err.println("dfd: ONNX Runtime profile written to " + session.endProfiling());
+            }
             session.close();
         } catch (OrtException e) {
             throw new DfdException(file + ": error closing the ONNX Runtime session (" + e.getMessage() + ")", e);
