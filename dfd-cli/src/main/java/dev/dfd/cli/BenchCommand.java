@@ -201,8 +201,11 @@ final class BenchCommand implements Callable<Integer> {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> cmd = new ArrayList<>(List.of(javaBin.toString(), "-Dai.djl.offline=true",
                 "-Ddfd.report.peak.rss=true", "-Ddfd.home=" + dev.dfd.Dfd.home()));
+        // heap, GC and dfd's own settings (ONNX Runtime knobs) carry over; a flight recording does not
         java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xss") || a.startsWith("-XX:"))
+                .filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xss") || a.startsWith("-Ddfd.")
+                        || (a.startsWith("-XX:") && !a.contains("FlightRecord")))
+                .filter(a -> !a.startsWith("-Ddfd.report.peak.rss"))
                 .forEach(cmd::add);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "detect", "--format",
                 "csv"));
@@ -212,6 +215,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (model.variant != null) {
             cmd.addAll(List.of("--variant", model.variant));
+        }
+        if (model.threads != 0) {
+            cmd.addAll(List.of("--threads", Integer.toString(model.threads)));
         }
         long t = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

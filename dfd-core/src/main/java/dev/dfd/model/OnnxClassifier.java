@@ -39,7 +39,11 @@ public final class OnnxClassifier implements AutoCloseable {
     private final int outputClasses;
     private volatile boolean closed;
 
-    private OnnxClassifier(Path file, OrtEnvironment env, OrtSession session) throws OrtException {
+    /** ONNX Runtime profiling was on at open: the profile is written at close. */
+    private final boolean profiling;
+
+    private OnnxClassifier(Path file, OrtEnvironment env, OrtSession session, boolean profiling) throws OrtException {
+        this.profiling = profiling;
         this.file = file;
         this.env = env;
         this.session = session;
@@ -110,7 +114,7 @@ public final class OnnxClassifier implements AutoCloseable {
             }
             OrtSession session = env.createSession(file.toString(), options);
             try {
-                return new OnnxClassifier(file, env, session);
+                return new OnnxClassifier(file, env, session, profile != null);
             } catch (RuntimeException | OrtException e) {
                 session.close();
                 throw e;
@@ -193,12 +197,17 @@ public final class OnnxClassifier implements AutoCloseable {
         }
         closed = true;
         try {
-            if (System.getProperty("dfd.ort.profile") != null) {
+            if (profiling) {
                 System.err.println("dfd: ONNX Runtime profile written to " + session.endProfiling());
             }
-            session.close();
         } catch (OrtException e) {
-            throw new DfdException(file + ": error closing the ONNX Runtime session (" + e.getMessage() + ")", e);
+            System.err.println("dfd: cannot write the ONNX Runtime profile (" + oneLine(e.getMessage()) + ")");
+        } finally {
+            try {
+                session.close();
+            } catch (OrtException e) {
+                throw new DfdException(file + ": error closing the ONNX Runtime session (" + e.getMessage() + ")", e);
+            }
         }
     }
 

@@ -38,7 +38,6 @@ public final class LoadTest {
     }
 
     private final URI endpoint;
-    private final List<byte[]> images;
     private final List<byte[]> requests;
     private final ThreadLocal<Connection> connections = new ThreadLocal<>();
     private final java.util.Queue<Connection> opened = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -46,26 +45,26 @@ public final class LoadTest {
     public LoadTest(String baseUrl, List<Path> imageFiles) throws IOException {
         this.endpoint = URI.create(baseUrl.replaceAll("/+$", "") + "/v1/detect");
         String host = endpoint.getHost();
+        if (!"http".equals(endpoint.getScheme())) {
+            throw new IllegalArgumentException("the load test speaks plain HTTP to a local server, not "
+                    + endpoint.getScheme());
+        }
         if (!host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("[::1]") && !host.equals("::1")) {
             throw new IllegalArgumentException("the load test only targets a server on this machine (loopback), not "
                     + host);
         }
-        this.images = new ArrayList<>();
-        for (Path p : imageFiles) {
-            images.add(Files.readAllBytes(p));
-        }
-        if (images.isEmpty()) {
-            throw new IllegalArgumentException("no images to send");
-        }
         this.requests = new ArrayList<>();
-        for (byte[] image : images) {
-            requests.add(request(image));
+        for (Path p : imageFiles) {
+            requests.add(request(Files.readAllBytes(p)));
+        }
+        if (requests.isEmpty()) {
+            throw new IllegalArgumentException("no images to send");
         }
     }
 
     private byte[] request(byte[] image) {
         String head = "POST " + endpoint.getRawPath() + " HTTP/1.1\r\nHost: " + endpoint.getHost() + ":"
-                + endpoint.getPort() + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + image.length
+                + port(endpoint) + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + image.length
                 + "\r\n\r\n";
         byte[] h = head.getBytes(StandardCharsets.US_ASCII);
         byte[] r = new byte[h.length + image.length];
@@ -108,25 +107,32 @@ public final class LoadTest {
     /** {@code count} requests at once over {@code connections} connections: how many are served, how many refused. */
     public Level burst(int count, int connections) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(connections);
-        List<Future<long[]>> fs = new ArrayList<>();
-        long start = System.nanoTime();
-        for (int i = 0; i < count; i++) {
-            byte[] req = requests.get(i % requests.size());
-            fs.add(pool.submit(() -> send(req)));
+        try {
+            List<Future<long[]>> fs = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                byte[] req = requests.get(i % requests.size());
+                fs.add(pool.submit(() -> send(req)));
+            }
+            List<long[]> all = new ArrayList<>();
+            for (Future<long[]> f : fs) {
+                all.add(f.get());
+            }
+            return summarize("burst " + count, connections, all, (System.nanoTime() - start) / 1e9);
+        } finally {
+            pool.shutdownNow();
+            closeConnections();
         }
-        List<long[]> all = new ArrayList<>();
-        for (Future<long[]> f : fs) {
-            all.add(f.get());
-        }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        pool.shutdown();
-        return summarize("burst " + count, connections, all, elapsed);
     }
 
     private void closeConnections() {
         for (Connection c; (c = opened.poll()) != null; ) {
             c.close();
         }
+    }
+
+    private static int port(URI uri) {
+        return uri.getPort() < 0 ? 80 : uri.getPort();
     }
 
     /** One request on this thread's connection (opened on first use, reopened after the server closes it). */
@@ -141,7 +147,7 @@ public final class LoadTest {
             }
             int status = c.exchange(request);
             return new long[]{status, System.nanoTime() - t};
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) { // including malformed numbers in a response
             if (c != null) {
                 c.close();
             }
@@ -160,7 +166,7 @@ public final class LoadTest {
             socket = new Socket();
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(60_000);
-            socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), 10_000);
+            socket.connect(new InetSocketAddress(endpoint.getHost(), port(endpoint)), 10_000);
             out = socket.getOutputStream();
             in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
         }

@@ -15,6 +15,7 @@ import dev.dfd.report.TextReport;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -44,7 +45,7 @@ import static org.apache.spark.sql.functions.when;
  * {@code dfd eval}, run inside Spark tasks, with one ONNX Runtime session per executor JVM.
  *
  * <pre>{@code
- * Dataset<Row> images = DfdSpark.readImages(spark, "s3a://bucket/images/");   // path, content, ...
+ * Dataset<Row> images = DfdSpark.readImages(spark, "s3a://bucket/images/", null);   // path, content, ...
  * Dataset<Row> verdicts = DfdSpark.score(images, ModelRef.of("hdfs:///models/detector"));
  * verdicts.write().parquet("s3a://bucket/verdicts.parquet");
  * }</pre>
@@ -105,9 +106,13 @@ public final class DfdSpark {
         if (!List.of(images.columns()).contains("path")) {
             throw new DfdException("the images to score need a path column, found " + List.of(images.columns()));
         }
-        ModelRef resolved = resolve(images.sparkSession(), model);
-        Detector detector = ExecutorModels.get(resolved); // on the driver: fails fast on a bad model, gives the id
-        ImageScorer scorer = new ImageScorer(resolved, Provenance.modelId(detector), Dfd.version(), images.schema());
+        SparkSession spark = images.sparkSession();
+        ModelRef resolved = resolve(spark, model);
+        Map<String, String> settings = ExecutorModels.settingsOf(spark.sparkContext().hadoopConfiguration());
+        Detector detector = ExecutorModels.get(resolved, settings); // on the driver: fails fast, gives the id
+        ImageScorer scorer = new ImageScorer(resolved,
+                JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(settings),
+                Provenance.modelId(detector), Dfd.version(), images.schema());
         return images.mapPartitions(scorer, Encoders.row(ImageScorer.outputSchema(images.schema())));
     }
 
@@ -159,12 +164,19 @@ public final class DfdSpark {
                     + List.of(labelled.columns()));
         }
         long start = System.nanoTime();
-        Detector detector = ExecutorModels.get(resolve(spark, model));
+        Detector detector = ExecutorModels.get(resolve(spark, model),
+                ExecutorModels.settingsOf(spark.sparkContext().hadoopConfiguration()));
         List<String> modelLabels = detector.config().labels();
         if (modelLabels.size() < 2) {
             throw new DfdException(detector.files().config() + ": evaluation needs a model with at least 2 labels");
         }
         Dataset<Row> input = labelled.withColumnRenamed("label", "true_label");
+        List<Row> unlabelled = input.filter(col("true_label").isNull().or(col("true_label").equalTo("")))
+                .select("path").limit(1).collectAsList();
+        if (!unlabelled.isEmpty()) {
+            throw new DfdException(source + ": an image has no label (" + unlabelled.get(0).getString(0)
+                    + "); every row needs one");
+        }
         List<String> dataLabels = input.select("true_label").distinct().filter(col("true_label").isNotNull())
                 .as(Encoders.STRING()).collectAsList().stream().sorted().toList();
         if (dataLabels.isEmpty()) {

@@ -5,9 +5,6 @@ import dev.dfd.Detector;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.SparkConf;
-import org.apache.spark.SparkEnv;
-import scala.Tuple2;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,38 +16,35 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One detector per JVM (driver or executor) and model settings: loaded on first use, then shared by every
- * partition and task that runs in this JVM, and closed when the JVM exits. A model on a Hadoop file system is
- * copied to local disk once, because ONNX Runtime reads a local file.
+ * partition and task that runs in this JVM, for the JVM's life (its native memory goes with the process; closing it
+ * from a shutdown hook could pull it from under a task still running). A model on a Hadoop file system is copied to
+ * local disk once, because ONNX Runtime reads a local file. Each distinct {@link ModelRef} (decision settings
+ * included) is its own session.
  */
 public final class ExecutorModels {
     private static final Map<ModelRef, Detector> DETECTORS = new ConcurrentHashMap<>();
     private static final Map<String, Path> LOCAL_COPIES = new ConcurrentHashMap<>();
 
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> DETECTORS.values().forEach(Detector::close),
-                "dfd-close-models"));
-    }
-
     private ExecutorModels() {
     }
 
     /** The detector for these settings in this JVM, loading it the first time. */
-    public static Detector get(ModelRef ref) {
-        return DETECTORS.computeIfAbsent(ref, r -> Detector.load(localDir(r.uri()), r.options()));
+    public static Detector get(ModelRef ref, Map<String, String> hadoopSettings) {
+        return DETECTORS.computeIfAbsent(ref, r -> Detector.load(localDir(r.uri(), hadoopSettings), r.options()));
     }
 
     /**
      * A local directory holding the model: the path itself when it is a local directory without a URI scheme,
      * else a copy of the remote directory's files (configs and ONNX files) in a temporary folder, made once.
      */
-    static Path localDir(String uri) {
+    static Path localDir(String uri, Map<String, String> hadoopSettings) {
         if (!hasScheme(uri)) {
             Path local = Path.of(uri);
             if (Files.isDirectory(local) || Files.isRegularFile(local)) {
                 return local;
             }
         }
-        return LOCAL_COPIES.computeIfAbsent(uri, ExecutorModels::copyToLocal);
+        return LOCAL_COPIES.computeIfAbsent(uri, u -> copyToLocal(u, hadoopSettings));
     }
 
     private static boolean hasScheme(String uri) {
@@ -58,22 +52,19 @@ public final class ExecutorModels {
         return colon > 1 && uri.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*");
     }
 
-    private static Path copyToLocal(String uri) {
+    private static Path copyToLocal(String uri, Map<String, String> hadoopSettings) {
         org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
         try {
-            FileSystem fs = remote.getFileSystem(hadoopConf());
+            FileSystem fs = remote.getFileSystem(hadoopConf(hadoopSettings));
             if (!fs.exists(remote)) {
                 throw new DfdException(uri + ": model not found");
             }
-            Path dir = Files.createTempDirectory("dfd-model-");
-            dir.toFile().deleteOnExit();
-            FileStatus status = fs.getFileStatus(remote);
-            if (status.isFile()) { // an .onnx file beside its configs: copy the folder, keep the file name
-                copyFolder(fs, remote.getParent(), dir);
-                return dir.resolve(remote.getName());
-            }
-            copyFolder(fs, remote, dir);
-            return dir;
+            boolean isFile = fs.getFileStatus(remote).isFile(); // an .onnx file beside its configs
+            org.apache.hadoop.fs.Path folder = isFile ? remote.getParent() : remote;
+            // keep the folder's name: the model id is made from it
+            Path dir = Files.createDirectories(Files.createTempDirectory("dfd-model-").resolve(folder.getName()));
+            copyFolder(fs, folder, dir);
+            return isFile ? dir.resolve(remote.getName()) : dir;
         } catch (IOException e) {
             throw new DfdException(uri + ": cannot copy the model to local disk (" + e.getMessage() + ")");
         }
@@ -104,21 +95,17 @@ public final class ExecutorModels {
         target.toFile().deleteOnExit();
     }
 
-    /**
-     * The Hadoop configuration of this JVM: the cluster's files on the class path plus every {@code spark.hadoop.*}
-     * setting of the Spark configuration (credentials for s3a and the like travel that way).
-     */
-    static Configuration hadoopConf() {
-        Configuration conf = new Configuration();
-        SparkEnv env = SparkEnv.get();
-        if (env != null) {
-            SparkConf sparkConf = env.conf();
-            for (Tuple2<String, String> kv : sparkConf.getAll()) {
-                if (kv._1().startsWith("spark.hadoop.")) {
-                    conf.set(kv._1().substring("spark.hadoop.".length()), kv._2());
-                }
-            }
-        }
+    /** The driver's Hadoop settings as a plain map, to ship to executors (credentials set at run time included). */
+    static Map<String, String> settingsOf(Configuration conf) {
+        Map<String, String> m = new java.util.HashMap<>();
+        conf.forEach(e -> m.put(e.getKey(), e.getValue()));
+        return m;
+    }
+
+    /** A Hadoop configuration with the driver's settings. */
+    static Configuration hadoopConf(Map<String, String> settings) {
+        Configuration conf = new Configuration(false);
+        settings.forEach(conf::set);
         return conf;
     }
 }

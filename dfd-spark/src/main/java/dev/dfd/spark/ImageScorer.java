@@ -8,7 +8,7 @@ import dev.dfd.ImageSource;
 import dev.dfd.postprocess.LabelScore;
 import dev.dfd.postprocess.Prediction;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -55,14 +55,18 @@ final class ImageScorer implements MapPartitionsFunction<Row, Row> {
     static final List<String> CONSUMED = List.of("path", "content", "modificationTime", "length");
 
     private final ModelRef model;
+    /** The driver's Hadoop settings (file systems, credentials), for manifests and remote models. */
+    private final Broadcast<Map<String, String>> hadoopSettings;
     private final String modelId;
     private final String version;
     private final int pathIndex;
     private final int contentIndex;
     private final int[] passThrough;
 
-    ImageScorer(ModelRef model, String modelId, String version, StructType input) {
+    ImageScorer(ModelRef model, Broadcast<Map<String, String>> hadoopSettings, String modelId, String version,
+                StructType input) {
         this.model = model;
+        this.hadoopSettings = hadoopSettings;
         this.modelId = modelId;
         this.version = version;
         this.pathIndex = input.fieldIndex("path");
@@ -94,7 +98,10 @@ final class ImageScorer implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        Detector detector = ExecutorModels.get(model);
+        Map<String, String> settings = hadoopSettings.value();
+        Detector detector = ExecutorModels.get(model, settings);
+        Configuration conf = ExecutorModels.hadoopConf(settings);
+        List<String> labels = detector.config().labels();
         int chunk = model.batchSize() * 4;
         return new Iterator<>() {
             private Iterator<Row> ready = List.<Row>of().iterator();
@@ -106,7 +113,7 @@ final class ImageScorer implements MapPartitionsFunction<Row, Row> {
                     while (inputs.size() < chunk && rows.hasNext()) {
                         inputs.add(rows.next());
                     }
-                    ready = score(detector, inputs).iterator();
+                    ready = score(detector, labels, conf, inputs).iterator();
                 }
                 return ready.hasNext();
             }
@@ -121,20 +128,20 @@ final class ImageScorer implements MapPartitionsFunction<Row, Row> {
         };
     }
 
-    private List<Row> score(Detector detector, List<Row> inputs) {
+    private List<Row> score(Detector detector, List<String> labels, Configuration conf, List<Row> inputs) {
         List<ImageSource> sources = new ArrayList<>(inputs.size());
         for (Row row : inputs) {
             String path = row.getString(pathIndex);
             byte[] content = contentIndex >= 0 && !row.isNullAt(contentIndex) ? row.getAs(contentIndex) : null;
-            sources.add(content != null ? ImageSource.of(path, content) : new HadoopSource(path));
+            sources.add(content != null ? ImageSource.of(path, content) : new HadoopSource(path, conf));
         }
         List<Row> out = new ArrayList<>(inputs.size());
         int[] next = {0};
-        detector.detectAll(sources.iterator(), result -> out.add(toRow(result, inputs.get(next[0]++))));
+        detector.detectAll(sources.iterator(), result -> out.add(toRow(result, labels, inputs.get(next[0]++))));
         return out;
     }
 
-    private Row toRow(DetectionResult result, Row input) {
+    private Row toRow(DetectionResult result, List<String> labels, Row input) {
         Object[] values = new Object[RESULT_SCHEMA.size() + passThrough.length];
         values[0] = result.source();
         if (result instanceof Detection d) {
@@ -142,7 +149,6 @@ final class ImageScorer implements MapPartitionsFunction<Row, Row> {
             values[1] = p.label();
             values[2] = p.score();
             Map<String, Float> scores = new LinkedHashMap<>();
-            List<String> labels = ExecutorModels.get(model).config().labels();
             for (int i = 0; i < labels.size(); i++) {
                 scores.put(labels.get(i), p.scores()[i]);
             }
@@ -169,14 +175,7 @@ final class ImageScorer implements MapPartitionsFunction<Row, Row> {
     }
 
     /** An image named by a manifest: its bytes are read through Hadoop, on a decode thread, when needed. */
-    private static final class HadoopSource implements ImageSource {
-        private static volatile Configuration conf;
-        private final String path;
-
-        HadoopSource(String path) {
-            this.path = path;
-        }
-
+    private record HadoopSource(String path, Configuration conf) implements ImageSource {
         @Override
         public String name() {
             return path;
@@ -185,26 +184,11 @@ final class ImageScorer implements MapPartitionsFunction<Row, Row> {
         @Override
         public byte[] read(long maxBytes) throws IOException {
             org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-            FileSystem fs = p.getFileSystem(conf());
-            long size;
-            try {
-                size = fs.getFileStatus(p).getLen();
+            try (InputStream in = p.getFileSystem(conf).open(p)) {
+                return ImageSource.readBounded(in, maxBytes);
             } catch (FileNotFoundException e) {
                 throw new java.nio.file.NoSuchFileException(path);
             }
-            if (size > maxBytes) {
-                throw new IOException("file is " + size + " bytes, over the limit of " + maxBytes);
-            }
-            try (InputStream in = fs.open(p)) {
-                return ImageSource.readBounded(in, maxBytes);
-            }
-        }
-
-        private static Configuration conf() {
-            if (conf == null) {
-                conf = ExecutorModels.hadoopConf();
-            }
-            return conf;
         }
     }
 }

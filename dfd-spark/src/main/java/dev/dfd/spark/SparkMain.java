@@ -33,13 +33,28 @@ public final class SparkMain implements Runnable {
     public static int run(String... args) {
         return new CommandLine(new SparkMain())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    if (e instanceof DfdException || e instanceof IllegalArgumentException) {
-                        cmd.getErr().println("dfd-spark: " + e.getMessage());
-                        return 1;
+                    cmd.getErr().println("dfd-spark: " + oneLine(e));
+                    if (System.getenv("DFD_DEBUG") != null) {
+                        e.printStackTrace(cmd.getErr());
                     }
-                    throw e;
+                    return 1;
                 })
                 .execute(args);
+    }
+
+    /**
+     * One line for a user: our own messages as they are; Spark's (a missing input path, a task that failed on an
+     * executor) as the first line of the innermost cause, which names the problem rather than the stage.
+     */
+    static String oneLine(Throwable e) {
+        Throwable t = e;
+        if (!(e instanceof DfdException)) {
+            while (t.getCause() != null && t.getCause() != t) {
+                t = t.getCause();
+            }
+        }
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return m.lines().findFirst().orElse(m).trim();
     }
 
     @Override
@@ -123,7 +138,7 @@ public final class SparkMain implements Runnable {
             try {
                 return b.getOrCreate();
             } catch (Exception e) { // Spark throws SparkException undeclared
-                throw new DfdException("cannot start Spark (" + e.getMessage().lines().findFirst().orElse("")
+                throw new DfdException("cannot start Spark (" + oneLine(e)
                         + "); run with spark-submit or give --master local[*]");
             }
         }

@@ -123,6 +123,9 @@ class DfdSparkTest {
         }
         scala.collection.Map<String, Float> scores = row.getMap(row.fieldIndex("scores"));
         assertEquals(d.prediction().scores().length, scores.size(), name);
+        for (LabelScore ls : d.prediction().predictions()) {
+            assertEquals(ls.score(), scores.apply(ls.label()), 0f, name + " " + ls.label());
+        }
     }
 
     private static void scoreAndCompare(Path model, Path images, int expectedErrors) {
@@ -186,6 +189,15 @@ class DfdSparkTest {
         assertEquals("empty file (0 bytes)", got.get("empty.png").getAs("error"));
         assertNull(got.get("img_000.png").getAs("error"));
         assertEquals("b", got.get("img_001.jpg").getAs("note"), "other manifest columns pass through");
+
+        // evaluation refuses an unlabelled row before scoring anything, naming it
+        Path partly = dir.resolve("partly-labelled.csv");
+        Files.writeString(partly, "path,label\nimg_000.png,Real\nimg_001.jpg,\n");
+        dev.dfd.DfdException e = org.junit.jupiter.api.Assertions.assertThrows(dev.dfd.DfdException.class,
+                () -> DfdSpark.evaluate(spark, DfdSpark.readManifest(spark, partly.toString()),
+                        ModelRef.of(Fixtures.tinyModel().toString()), tmp.resolve("unlabelled").toString(),
+                        partly.toString(), null, Map.of(), null));
+        assertTrue(e.getMessage().contains("img_001.jpg") && e.getMessage().contains("no label"), e.getMessage());
         assertEquals("Real", got.get("img_000.png").getAs("input_label"), "a clashing column is renamed");
     }
 
@@ -193,9 +205,10 @@ class DfdSparkTest {
     void modelOnAHadoopUriIsCopiedToLocalDiskOnceAndGivesTheSameRows() throws IOException {
         Path images = makeImages(tmp.resolve("uri"), 6, 3);
         String uri = Fixtures.tinyModel().toAbsolutePath().toUri().toString(); // file:/... goes through Hadoop
-        Path local = ExecutorModels.localDir(uri);
+        Path local = ExecutorModels.localDir(uri, Map.of());
         assertTrue(local.startsWith(Path.of(System.getProperty("java.io.tmpdir"))), local.toString());
-        assertEquals(local, ExecutorModels.localDir(uri), "copied once");
+        assertEquals(Fixtures.tinyModel().getFileName(), local.getFileName(), "the copy keeps the folder's name");
+        assertTrue(Files.isRegularFile(local.resolve("config.json")) && Files.isDirectory(local.resolve("onnx")));
         List<Row> viaUri = DfdSpark.score(DfdSpark.readImages(spark, images.toString(), null), ModelRef.of(uri))
                 .orderBy("path").collectAsList();
         List<Row> viaPath = DfdSpark.score(DfdSpark.readImages(spark, images.toString(), null),
@@ -203,6 +216,8 @@ class DfdSparkTest {
         assertEquals(viaPath.size(), viaUri.size());
         for (int i = 0; i < viaPath.size(); i++) {
             assertEquals(viaPath.get(i).<Object>getAs("logits"), viaUri.get(i).getAs("logits"));
+            assertEquals(viaPath.get(i).<String>getAs("model_id"), viaUri.get(i).getAs("model_id"),
+                    "the same model has the same id wherever it is read from");
         }
     }
 
@@ -277,6 +292,20 @@ class DfdSparkTest {
         assertEquals(1, code);
         String message = captured.toString(StandardCharsets.UTF_8).trim();
         assertTrue(message.startsWith("dfd-spark: ") && message.contains("no-such-model") && !message.contains("\n"),
+                message);
+
+        // a Spark error (the input folder does not exist) is one line too, not a stack trace
+        captured.reset();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            code = SparkMain.run("score", "--master", "local[2]", "--model", Fixtures.tinyModel().toString(),
+                    "--input", tmp.resolve("no-such-folder").toString(), "--output", out);
+        } finally {
+            System.setErr(err);
+        }
+        assertEquals(1, code);
+        message = captured.toString(StandardCharsets.UTF_8).trim();
+        assertTrue(message.startsWith("dfd-spark: ") && message.contains("no-such-folder") && !message.contains("\n"),
                 message);
     }
 }
