@@ -91,7 +91,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("images", files.size()).put("cores", Runtime.getRuntime().availableProcessors())
-                .put("java", System.getProperty("java.version"));
+                .put("java", System.getProperty("java.version")).put("dfd_version", dev.dfd.Dfd.version())
+                .put("onnxruntime_version", ai.onnxruntime.OrtEnvironment.class.getPackage().getImplementationVersion())
+                .put("intra_op_threads", model.threads);
         try (Detector d = Detector.load(model.modelDir(), DetectorOptions.DEFAULTS.withVariant(model.variant)
                 .withIntraOpThreads(model.threads))) {
             out.put("model", d.files().onnx().toString());
@@ -160,9 +162,14 @@ final class BenchCommand implements Callable<Integer> {
             out.set("decode_images_per_second", decode.json());
             out.set("preprocess_images_per_second", preprocess.json());
             if (coldStart) {
-                double[] first = child(List.of(files.get(0)));
-                out.put("cold_start_first_verdict_seconds", first[0]);
-                text.append(String.format(Locale.ROOT, "  first verdict from a cold JVM: %.2f s%n", first[0]));
+                double[] firsts = new double[Math.min(3, repeats)];
+                for (int i = 0; i < firsts.length; i++) {
+                    firsts[i] = child(List.of(files.get(0)))[0];
+                }
+                Stat first = Stat.of(firsts);
+                out.put("cold_start_first_verdict_seconds", first.median());
+                out.set("cold_start_first_verdict", first.json());
+                text.append(String.format(Locale.ROOT, "  first verdict from a cold JVM: %s%n", first.text("s")));
                 double[] all = child(files);
                 out.put("detect_all_seconds", all[0]);
                 out.put("detect_all_peak_rss_mb", all[1] / 1024.0);

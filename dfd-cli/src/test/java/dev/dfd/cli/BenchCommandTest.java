@@ -35,6 +35,9 @@ class BenchCommandTest {
         JsonNode o = Json.MAPPER.readTree(r.out());
         double first = o.get("cold_start_first_verdict_seconds").asDouble();
         assertTrue(first > 0.1 && first < 60, "first verdict " + first);
+        assertEquals(first, o.at("/cold_start_first_verdict/median").asDouble(), 0.0);
+        assertEquals("1.28.0", o.get("onnxruntime_version").asText());
+        assertEquals(dev.dfd.Dfd.version(), o.get("dfd_version").asText());
         assertTrue(o.get("detect_all_seconds").asDouble() > 0.1);
         double rss = o.get("detect_all_peak_rss_mb").asDouble();
         assertTrue(rss > 30 && rss < 4096, "a JVM with ONNX Runtime has a peak RSS of tens to hundreds of MB: " + rss);
