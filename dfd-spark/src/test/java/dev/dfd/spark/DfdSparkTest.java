@@ -272,6 +272,8 @@ class DfdSparkTest {
                 "--input", images.toString(), "--output", out));
         List<Row> rows = spark.read().parquet(out).collectAsList();
         assertEquals(6, rows.size());
+        assertEquals(SparkMain.SMALL_FILE_OPEN_COST, spark.conf().get(SparkMain.OPEN_COST),
+                "the command line packs small image files into larger partitions");
         assertEquals(1, rows.stream().filter(r -> r.getAs("error") != null).count());
 
         String csv = tmp.resolve("cli-out.csv").toString();
