@@ -82,26 +82,28 @@ public final class LoadTest {
     private Level run(int concurrency, double seconds) throws Exception {
         long end = System.nanoTime() + (long) (seconds * 1e9);
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-        AtomicInteger next = new AtomicInteger();
-        List<Future<List<long[]>>> clients = new ArrayList<>();
-        long start = System.nanoTime();
-        for (int c = 0; c < concurrency; c++) {
-            clients.add(pool.submit(() -> {
-                List<long[]> samples = new ArrayList<>(); // (status, nanos)
-                while (System.nanoTime() < end) {
-                    samples.add(send(requests.get(Math.floorMod(next.getAndIncrement(), requests.size()))));
-                }
-                return samples;
-            }));
+        try {
+            AtomicInteger next = new AtomicInteger();
+            List<Future<List<long[]>>> clients = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int c = 0; c < concurrency; c++) {
+                clients.add(pool.submit(() -> {
+                    List<long[]> samples = new ArrayList<>(); // (status, nanos)
+                    while (System.nanoTime() < end) {
+                        samples.add(send(requests.get(Math.floorMod(next.getAndIncrement(), requests.size()))));
+                    }
+                    return samples;
+                }));
+            }
+            List<long[]> all = new ArrayList<>();
+            for (Future<List<long[]>> f : clients) {
+                all.addAll(f.get());
+            }
+            return summarize("c=" + concurrency, concurrency, all, (System.nanoTime() - start) / 1e9);
+        } finally {
+            pool.shutdownNow();
+            closeConnections();
         }
-        List<long[]> all = new ArrayList<>();
-        for (Future<List<long[]>> f : clients) {
-            all.addAll(f.get());
-        }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        pool.shutdownNow();
-        closeConnections();
-        return summarize("c=" + concurrency, concurrency, all, elapsed);
     }
 
     /** {@code count} requests at once over {@code connections} connections: how many are served, how many refused. */

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -91,7 +92,7 @@ public final class DfdSpark {
         }
         org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(manifest);
         String base = qualify(spark, file.getParent().toString());
-        Column absolute = col("path").rlike("^([A-Za-z][A-Za-z0-9+.-]*:|/)");
+        Column absolute = col("path").rlike("^(" + ExecutorModels.SCHEME + "|/)");
         return rows.filter(col("path").isNotNull())
                 .withColumn("path", when(absolute, col("path")).otherwise(concat(lit(base + "/"), col("path"))));
     }
@@ -191,8 +192,8 @@ public final class DfdSpark {
         Dataset<Row> back = spark.read().parquet(predictions)
                 .select(col("path"), col("true_label"), col("label"), col("scores"), col("error"))
                 .orderBy(col("path"));
-        IntList yTrue = new IntList();
-        IntList yPred = new IntList();
+        IntStream.Builder yTrue = IntStream.builder();
+        IntStream.Builder yPred = IntStream.builder();
         List<float[]> scores = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
         long images = 0;
@@ -212,12 +213,12 @@ public final class DfdSpark {
             }
             scores.add(s);
         }
-        if (yTrue.size() == 0) {
+        if (scores.isEmpty()) {
             throw new DfdException(source + ": no image could be evaluated (" + failures.size() + " failed, first: "
                     + (failures.isEmpty() ? "none" : failures.get(0).source() + ": " + failures.get(0).error()) + ")");
         }
         EvalMetrics metrics = EvalMetrics.compute(modelLabels, detector.postprocessor().positiveIndex(),
-                yTrue.toArray(), yPred.toArray(), scores.toArray(new float[0][]), targetPrecision);
+                yTrue.build().toArray(), yPred.build().toArray(), scores.toArray(new float[0][]), targetPrecision);
         double seconds = (System.nanoTime() - start) / 1e9;
 
         String text = TextReport.render(metrics, List.of(), 4);
@@ -272,27 +273,6 @@ public final class DfdSpark {
             out.write(text.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new DfdException(file + ": cannot write (" + e.getMessage() + ")");
-        }
-    }
-
-    /** A growable int array (millions of labels without boxing). */
-    private static final class IntList {
-        private int[] values = new int[1024];
-        private int size;
-
-        void add(int v) {
-            if (size == values.length) {
-                values = java.util.Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = v;
-        }
-
-        int size() {
-            return size;
-        }
-
-        int[] toArray() {
-            return java.util.Arrays.copyOf(values, size);
         }
     }
 }

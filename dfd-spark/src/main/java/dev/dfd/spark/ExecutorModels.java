@@ -47,9 +47,11 @@ public final class ExecutorModels {
         return LOCAL_COPIES.computeIfAbsent(uri, u -> copyToLocal(u, hadoopSettings));
     }
 
+    /** A URI scheme prefix such as {@code hdfs:} or {@code s3a:}; two letters at least, so C: is a drive. */
+    static final String SCHEME = "[A-Za-z][A-Za-z0-9+.-]+:";
+
     private static boolean hasScheme(String uri) {
-        int colon = uri.indexOf(':');
-        return colon > 1 && uri.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*");
+        return uri.matches(SCHEME + ".*");
     }
 
     private static Path copyToLocal(String uri, Map<String, String> hadoopSettings) {
