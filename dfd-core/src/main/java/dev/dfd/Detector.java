@@ -84,7 +84,7 @@ public final class Detector implements AutoCloseable {
         ModelFiles files = ModelFiles.locate(modelDir, options.variant());
         ModelConfig config = ModelConfig.read(files.config());
         PreprocessorConfig pre = PreprocessorConfig.read(files.preprocessor());
-        OnnxClassifier classifier = OnnxClassifier.open(files.onnx(), options.intraOpThreads());
+        OnnxClassifier classifier = OnnxClassifier.open(files.onnx(), options.intraOpThreads(), options.prepackWeights());
         try {
             checkCompatible(files, config, pre, classifier);
             return new Detector(files, config, pre, classifier, options);

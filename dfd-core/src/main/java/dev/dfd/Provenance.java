@@ -14,16 +14,26 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.dfd.model.ModelFiles;
+
 /** Where a result came from: model files and their sha256, dfd and Java versions, the time. */
 public final class Provenance {
-    private static final Map<Path, String> SHA_CACHE = new ConcurrentHashMap<>();
+    /** Keyed by path, size and modification time, so a file rewritten in this process is hashed again. */
+    private static final Map<String, String> SHA_CACHE = new ConcurrentHashMap<>();
 
     private Provenance() {
     }
 
     /** sha256 of a file, streamed (models can be hundreds of MB), cached per path for the process. */
     public static String sha256(Path file) {
-        return SHA_CACHE.computeIfAbsent(file.toAbsolutePath().normalize(), p -> {
+        Path p = file.toAbsolutePath().normalize();
+        String key;
+        try {
+            key = p + "|" + Files.size(p) + "|" + Files.getLastModifiedTime(p).toMillis();
+        } catch (IOException e) {
+            throw new DfdException(p + ": cannot read to hash (" + e.getMessage() + ")");
+        }
+        return SHA_CACHE.computeIfAbsent(key, k -> {
             try (InputStream in = new DigestInputStream(Files.newInputStream(p), MessageDigest.getInstance("SHA-256"))) {
                 byte[] buffer = new byte[1 << 16];
                 while (in.read(buffer) >= 0) {
@@ -40,11 +50,29 @@ public final class Provenance {
 
     /**
      * A short, stable id for a model as the API and scored rows name it: the model directory's name and the first
-     * 12 hex digits of its ONNX file's sha256, e.g. {@code default@3f9a0c1d2e4b}.
+     * 12 hex digits of {@link #weightsSha256}, e.g. {@code default@3f9a0c1d2e4b}.
      */
     public static String modelId(Detector detector) {
         String name = detector.files().dir().toAbsolutePath().normalize().getFileName().toString();
-        return name + "@" + sha256(detector.files().onnx()).substring(0, 12);
+        return name + "@" + weightsSha256(detector.files()).substring(0, 12);
+    }
+
+    /**
+     * What identifies a model's graph and weights: the ONNX file's sha256, or, when its weights are in an external
+     * data file, the sha256 of the two files' hex digests joined ({@code sha256(hex(onnx) + hex(data))}).
+     */
+    public static String weightsSha256(ModelFiles files) {
+        String onnx = sha256(files.onnx());
+        Path data = files.externalData();
+        if (data == null) {
+            return onnx;
+        }
+        try {
+            byte[] joined = (onnx + sha256(data)).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(joined));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A description of the detector's model and the environment, for reports and JSON. */
@@ -53,6 +81,11 @@ public final class Provenance {
         m.put("model_dir", detector.files().dir().toAbsolutePath().normalize().toString());
         m.put("onnx_file", detector.files().onnx().toAbsolutePath().normalize().toString());
         m.put("onnx_sha256", sha256(detector.files().onnx()));
+        Path data = detector.files().externalData();
+        if (data != null) {
+            m.put("onnx_external_data", data.toAbsolutePath().normalize().toString());
+            m.put("onnx_external_data_sha256", sha256(data));
+        }
         m.put("variant", detector.files().variant() == null ? "default" : detector.files().variant());
         m.put("labels", detector.config().labels());
         m.put("positive_label", detector.postprocessor().positiveLabel());

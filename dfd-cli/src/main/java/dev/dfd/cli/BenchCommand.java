@@ -94,8 +94,11 @@ final class BenchCommand implements Callable<Integer> {
                 .put("java", System.getProperty("java.version")).put("dfd_version", dev.dfd.Dfd.version())
                 .put("onnxruntime_version", ai.onnxruntime.OrtEnvironment.class.getPackage().getImplementationVersion())
                 .put("intra_op_threads", model.threads);
+        // the warm measurements are about steady throughput, so auto means prepacked (as a server runs)
+        boolean prepack = model.prepackFor(Long.MAX_VALUE);
+        out.put("prepack_weights", prepack);
         try (Detector d = Detector.load(model.modelDir(), DetectorOptions.DEFAULTS.withVariant(model.variant)
-                .withIntraOpThreads(model.threads))) {
+                .withIntraOpThreads(model.threads).withPrepackWeights(prepack))) {
             out.put("model", d.files().onnx().toString());
             ImageProcessor processor = new ImageProcessor(d.preprocessorConfig());
             Postprocessor post = d.postprocessor();
@@ -145,7 +148,7 @@ final class BenchCommand implements Callable<Integer> {
                 });
                 Stat endToEnd;
                 try (Detector e2e = Detector.load(model.modelDir(), DetectorOptions.DEFAULTS.withVariant(model.variant)
-                        .withIntraOpThreads(model.threads).withBatchSize(bs))) {
+                        .withIntraOpThreads(model.threads).withPrepackWeights(prepack).withBatchSize(bs))) {
                     endToEnd = perImage(repeats, files.size(), () -> e2e.detectAll(files.stream()
                             .map(ImageSource::of).iterator(), r -> { }));
                 }
@@ -211,6 +214,7 @@ final class BenchCommand implements Callable<Integer> {
         // heap, GC and dfd's own settings (ONNX Runtime knobs) carry over; a flight recording does not
         java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xss") || a.startsWith("-Ddfd.")
+                        || a.startsWith("-Donnxruntime.native.path=")
                         || (a.startsWith("-XX:") && !a.contains("FlightRecord")))
                 .filter(a -> !a.startsWith("-Ddfd.report.peak.rss"))
                 .forEach(cmd::add);
@@ -226,6 +230,7 @@ final class BenchCommand implements Callable<Integer> {
         if (model.threads != 0) {
             cmd.addAll(List.of("--threads", Integer.toString(model.threads)));
         }
+        cmd.addAll(List.of("--prepack", model.prepack)); // auto decides there as it does for a user's detect
         long t = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

@@ -2,6 +2,7 @@ package dev.dfd.cli;
 
 import dev.dfd.DfdException;
 import dev.dfd.convert.Converter;
+import dev.dfd.convert.ExternalData;
 import dev.dfd.convert.WeightEncoding;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +18,9 @@ import java.util.concurrent.Callable;
         description = {"Convert a Hugging Face checkpoint (config.json, model.safetensors or shards) of a"
                 + " ViTForImageClassification or DeiTForImageClassification to ONNX, in Java.",
                 "Writes OUT/onnx/model.onnx (fp32), model_fp16.onnx or model_quantized.onnx (int8), copies the"
-                        + " configs and records provenance in OUT/dfd_conversion.json."})
+                        + " configs and records provenance in OUT/dfd_conversion.json. Models over 64 MB of weights"
+                        + " get their weights in a file beside (model.onnx_data, ONNX external data), which ONNX"
+                        + " Runtime maps instead of copying: faster to open, less memory."})
 final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -37,21 +40,29 @@ final class ConvertCommand implements Callable<Integer> {
             + " saturation in ONNX Runtime's u8 x s8 kernels).")
     boolean reduceRange;
 
+    @Option(names = "--external-data", paramLabel = "WHEN", defaultValue = "auto",
+            description = "auto: weights in onnx/<file>_data when over 64 MB, else one file; always; never (one"
+                    + " .onnx file, which every ONNX tool reads without options; limit 2 GB). Default: ${DEFAULT-VALUE}.")
+    String externalData;
+
     @Override
     public Integer call() {
         WeightEncoding encoding;
+        ExternalData.Mode mode;
         try {
             encoding = WeightEncoding.parse(dtype);
+            mode = ExternalData.Mode.parse(externalData);
         } catch (IllegalArgumentException e) {
             throw new DfdException(e.getMessage());
         }
         long start = System.nanoTime();
-        Converter.Result r = Converter.convert(source, out, encoding, reduceRange);
+        Converter.Result r = Converter.convert(source, out, encoding, reduceRange, mode);
         var err = spec.commandLine().getErr();
         if (r.wrotePreprocessor()) {
             err.println("dfd: note: " + source + " has no preprocessor_config.json; wrote ViTImageProcessor defaults");
         }
-        err.printf(Locale.ROOT, "wrote %s (%s, %.1f MB, %,d parameters) in %.1f s%n", r.onnx(), encoding.id(),
+        err.printf(Locale.ROOT, "wrote %s%s (%s, %.1f MB, %,d parameters) in %.1f s%n", r.onnx(),
+                r.externalData() == null ? "" : " + " + r.externalData().getFileName(), encoding.id(),
                 r.bytes() / 1e6, r.parameters(), (System.nanoTime() - start) / 1e9);
         err.flush();
         return Main.OK;

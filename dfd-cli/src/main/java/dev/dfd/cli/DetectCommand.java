@@ -3,6 +3,7 @@ package dev.dfd.cli;
 import dev.dfd.DetectionResult;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
+import dev.dfd.ImageSource;
 import dev.dfd.io.DecodeLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -77,10 +78,12 @@ final class DetectCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int[] counts = new int[2]; // ok, failed
+        List<ImageSource> sources = ImageFiles.sources(paths, stdin, maxBytes);
+        options = options.withPrepackWeights(model.prepackFor(sources.size()));
         try (Detector detector = Detector.load(model.modelDir(), options)) {
             ResultWriter writer = ResultWriter.of(format, out, detector.config().labels(),
                     detector.postprocessor().positiveLabel());
-            detector.detectAll(ImageFiles.sources(paths, stdin, maxBytes), (DetectionResult r) -> {
+            detector.detectAll(sources.iterator(), (DetectionResult r) -> {
                 writer.write(r);
                 counts[r instanceof DetectionResult.Failure ? 1 : 0]++;
             });

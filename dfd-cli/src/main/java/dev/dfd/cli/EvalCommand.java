@@ -111,7 +111,8 @@ final class EvalCommand implements Callable<Integer> {
         Evaluation.Options evalOptions = new Evaluation.Options(targetPrecision, perturbations);
         Dataset dataset = Dataset.open(data, split);
         DetectorOptions options = DetectorOptions.DEFAULTS
-                .withVariant(model.variant).withIntraOpThreads(model.threads).withBatchSize(batchSize);
+                .withVariant(model.variant).withIntraOpThreads(model.threads).withBatchSize(batchSize)
+                .withPrepackWeights(model.prepackFor((long) dataset.images().size() * (1 + perturbations.size())));
         options = decision.applyTo(options);
         if (decodeThreads != null) {
             options = options.withDecodeThreads(decodeThreads);

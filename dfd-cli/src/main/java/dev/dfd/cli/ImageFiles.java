@@ -23,7 +23,7 @@ final class ImageFiles {
      * Files are taken as given (whatever their extension: the decoder recognises formats by content),
      * directories walked recursively for image files in sorted order, "-" is standard input.
      */
-    static Iterator<ImageSource> sources(List<String> args, InputStream stdin, long maxBytes) {
+    static List<ImageSource> sources(List<String> args, InputStream stdin, long maxBytes) {
         List<ImageSource> out = new ArrayList<>();
         for (String arg : args) {
             if (arg.equals("-")) {
@@ -42,7 +42,7 @@ final class ImageFiles {
                 out.add(ImageSource.of(p)); // a missing file becomes that image's error, not the run's
             }
         }
-        return out.iterator();
+        return out;
     }
 
     private static ImageSource stdinSource(InputStream stdin) {

@@ -88,7 +88,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new DfdException(e.getMessage());
         }
         DetectorOptions options = decision.applyTo(DetectorOptions.DEFAULTS.withVariant(model.variant)
-                .withIntraOpThreads(model.threads).withTopK(topK).withLimits(new DecodeLimits(maxBody, maxPixels)));
+                .withIntraOpThreads(model.threads).withPrepackWeights(model.prepackFor(Long.MAX_VALUE)).withTopK(topK).withLimits(new DecodeLimits(maxBody, maxPixels)));
         Detector detector = Detector.load(model.modelDir(), options);
         DfdServer server;
         try {

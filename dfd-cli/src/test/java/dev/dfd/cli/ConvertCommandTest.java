@@ -42,4 +42,39 @@ class ConvertCommandTest {
         assertEquals(2, run("convert", model.toString(), tmp.resolve("o2").toString(), "--dtype", "int4").code());
         assertEquals(2, run("convert", tmp.resolve("nothing").toString(), tmp.resolve("o3").toString()).code());
     }
+
+    @Test
+    void externalDataAndPrepackChoicesGiveTheSameVerdicts() throws IOException {
+        Path config = Files.writeString(tmp.resolve("small.json"), "{\"image_size\": 32, \"patch_size\": 8,"
+                + " \"hidden_size\": 24, \"num_hidden_layers\": 2, \"num_attention_heads\": 2, \"intermediate_size\": 48}");
+        Path model = tmp.resolve("model");
+        assertEquals(0, run("init", "--config", config.toString(), model.toString(), "--seed", "5").code());
+        MainTest.Run one = run("convert", model.toString(), tmp.resolve("one").toString());
+        assertEquals(0, one.code(), one.err());
+        assertTrue(!one.err().contains("_data"), "a small model stays one file by default: " + one.err());
+        MainTest.Run ext = run("convert", model.toString(), tmp.resolve("ext").toString(), "--external-data", "always");
+        assertEquals(0, ext.code(), ext.err());
+        assertTrue(ext.err().contains("model.onnx + model.onnx_data"), ext.err());
+        assertTrue(Files.exists(tmp.resolve("ext/onnx/model.onnx_data")));
+
+        String image = Fixtures.dir().resolve("images/noise_64x48.png").toString();
+        String expected = null;
+        for (String dir : new String[]{"one", "ext"}) {
+            for (String prepack : new String[]{"auto", "always", "never"}) {
+                MainTest.Run d = run("detect", "-m", tmp.resolve(dir).toString(), "--prepack", prepack, "--format",
+                        "csv", image);
+                assertEquals(0, d.code(), d.err());
+                if (expected == null) {
+                    expected = d.out();
+                }
+                assertEquals(expected, d.out(), dir + ", prepack " + prepack);
+            }
+        }
+        MainTest.Run badMode = run("convert", model.toString(), tmp.resolve("o4").toString(), "--external-data", "maybe");
+        assertEquals(2, badMode.code());
+        assertTrue(badMode.err().contains("unknown external-data mode 'maybe'"), badMode.err());
+        MainTest.Run badPrepack = run("detect", "-m", tmp.resolve("one").toString(), "--prepack", "sometimes", image);
+        assertEquals(2, badPrepack.code());
+        assertTrue(badPrepack.err().contains("--prepack: unknown value 'sometimes'"), badPrepack.err());
+    }
 }

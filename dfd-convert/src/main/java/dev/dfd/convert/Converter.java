@@ -30,17 +30,24 @@ public final class Converter {
 
     /**
      * @param onnx             the file written
-     * @param bytes            its size
+     * @param externalData     its external data file ({@code model.onnx_data}), or null when the weights are inside
+     * @param bytes            the size of both
      * @param parameters       number of weights read from the checkpoint
      * @param wrotePreprocessor true when the source had no preprocessor_config.json and ViT defaults were written
      */
-    public record Result(Path onnx, long bytes, long parameters, boolean wrotePreprocessor) {
+    public record Result(Path onnx, Path externalData, long bytes, long parameters, boolean wrotePreprocessor) {
     }
 
     private Converter() {
     }
 
+    /** Converts with {@link ExternalData.Mode#AUTO}: one file for small models, external data for large ones. */
     public static Result convert(Path source, Path out, WeightEncoding encoding, boolean reduceRange) {
+        return convert(source, out, encoding, reduceRange, ExternalData.Mode.AUTO);
+    }
+
+    public static Result convert(Path source, Path out, WeightEncoding encoding, boolean reduceRange,
+                                 ExternalData.Mode externalDataMode) {
         if (!Files.isDirectory(source)) {
             throw new DfdException(source + ": model directory not found");
         }
@@ -72,20 +79,32 @@ public final class Converter {
                     : VitOnnxExporter.export(config, weights, encoding, reduceRange, Dfd.version(), metadata);
         }
         boolean wrotePreprocessor;
+        Path dataFile = onnxFile.resolveSibling(ExternalData.dataFileName(onnxFile.getFileName().toString()));
+        boolean external = ExternalData.wanted(externalDataMode, model);
         try {
             Files.createDirectories(onnxFile.getParent());
+            if (external) {
+                // data first, then the graph that points at it: a reader never sees a graph without its data
+                Path tmpData = dataFile.resolveSibling(dataFile.getFileName() + ".tmp");
+                model = ExternalData.externalize(model, tmpData, dataFile.getFileName().toString());
+                Files.move(tmpData, dataFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
             Path tmp = onnxFile.resolveSibling(onnxFile.getFileName() + ".tmp");
             try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 model.writeTo(os);
             }
             Files.move(tmp, onnxFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            if (!external) {
+                Files.deleteIfExists(dataFile); // from an earlier conversion; it would be taken for this model's
+            }
             wrotePreprocessor = copyConfigs(source, out, size);
         } catch (IOException e) {
             throw new DfdException(out + ": cannot write (" + e.getMessage() + ")");
         }
-        recordProvenance(out, onnxFile, encoding, reduceRange, source, sources);
+        recordProvenance(out, onnxFile, external ? dataFile : null, encoding, reduceRange, source, sources);
         try {
-            return new Result(onnxFile, Files.size(onnxFile), parameters, wrotePreprocessor);
+            long bytes = Files.size(onnxFile) + (external ? Files.size(dataFile) : 0);
+            return new Result(onnxFile, external ? dataFile : null, bytes, parameters, wrotePreprocessor);
         } catch (IOException e) {
             throw new DfdException(onnxFile + ": " + e.getMessage());
         }
@@ -120,7 +139,7 @@ public final class Converter {
     }
 
     /** One entry per ONNX file in dfd_conversion.json, so fp32, fp16 and int8 conversions into one directory coexist. */
-    private static void recordProvenance(Path out, Path onnxFile, WeightEncoding encoding, boolean reduceRange,
+    private static void recordProvenance(Path out, Path onnxFile, Path dataFile, WeightEncoding encoding, boolean reduceRange,
                                          Path source, Map<String, String> sources) {
         Path file = out.resolve(PROVENANCE_FILE);
         ObjectNode root = Files.isRegularFile(file) ? Json.readObject(file) : Json.MAPPER.createObjectNode();
@@ -129,6 +148,10 @@ public final class Converter {
         entry.put("reduce_range", reduceRange);
         entry.put("opset", OnnxBuilder.OPSET);
         entry.put("onnx_sha256", Provenance.sha256(onnxFile));
+        if (dataFile != null) {
+            entry.put("external_data", out.relativize(dataFile).toString());
+            entry.put("external_data_sha256", Provenance.sha256(dataFile));
+        }
         entry.put("source_dir", source.toAbsolutePath().normalize().toString());
         ObjectNode src = entry.putObject("source_sha256");
         sources.forEach(src::put);

@@ -87,6 +87,22 @@ public record ModelFiles(Path dir, Path config, Path preprocessor, Path onnx, St
         return dir + ": no ONNX weights (looked for onnx/" + name + " and " + name + ")";
     }
 
+    /**
+     * The ONNX file's external data file when there is one beside it: {@code <file>_data} (Optimum, transformers.js,
+     * dfd convert) or {@code <file>.data} (PyTorch's newer exporter). ONNX Runtime itself follows the locations the
+     * graph records; this is for hashing and copying the weights with the graph.
+     */
+    public Path externalData() {
+        String name = onnx.getFileName().toString();
+        for (String candidate : List.of(name + "_data", name + ".data")) {
+            Path p = onnx.resolveSibling(candidate);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     /** The variants present in a model directory, "default" standing for model.onnx. */
     public static List<String> availableVariants(Path dir) {
         List<String> found = new ArrayList<>();

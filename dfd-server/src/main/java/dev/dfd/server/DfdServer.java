@@ -428,6 +428,9 @@ public final class DfdServer implements AutoCloseable {
         }
         m.put("variant", d.files().variant() == null ? "default" : d.files().variant());
         m.put("onnx_sha256", sha);
+        if (d.files().externalData() != null) {
+            m.put("onnx_external_data_sha256", Provenance.sha256(d.files().externalData()));
+        }
         m.put("dfd_version", dev.dfd.Dfd.version());
         return m;
     }
