@@ -140,9 +140,10 @@ for r in (f32, i8):
         ratio(f"{r['name']} e2e / its raw ORT inference on tensors, batch {k}", r["e2e"][k]["median"], r["infer"][k])
 ratio("dfd int8 / dfd fp32, e2e best", best(i8)[0], best(f32)[0])
 ratio("dfd int8 / dfd fp32, inference on tensors batch 8", i8["infer"]["8"], f32["infer"]["8"])
-p("dfd peak RSS against its budget, onnx file MB x 1.5 + 300 (<= 1 = within):")
+p("dfd peak RSS against its budget, model file MB (.onnx + its _data) x 1.5 + 300 (<= 1 = within):")
 for key, r, onnx in (("fp32", f32, "model.onnx"), ("int8", i8, "model_quantized.onnx")):
-    mb = os.path.getsize(os.path.join(model, "onnx", onnx)) / 1e6
+    files = [os.path.join(model, "onnx", n) for n in (onnx, onnx + "_data")]
+    mb = sum(os.path.getsize(f) for f in files if os.path.exists(f)) / 1e6
     budget = mb * 1.5 + 300
     p(f"  dfd {key} (onnx/{onnx} {mb:.0f} MB -> {budget:.0f} MB): dfd detect {r['rss']:.0f} MB ="
       f" {r['rss'] / budget:.2f}x, dfd bench process {r['bench_rss']:.0f} MB = {r['bench_rss'] / budget:.2f}x")

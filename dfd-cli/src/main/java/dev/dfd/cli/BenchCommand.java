@@ -31,7 +31,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-@Command(name = "bench", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = {"Measure this machine: images/s end to end (files to verdicts) at each batch size, each stage"
                 + " alone (decode, resize+normalise, inference on pre-made tensors, postprocess), time to the first"
                 + " verdict from a cold JVM, and peak RSS. Warm-up first, then repeated runs: median and spread."})

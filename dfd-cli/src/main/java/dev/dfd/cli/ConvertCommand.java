@@ -14,7 +14,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "convert", usageHelpAutoWidth = true,
+@Command(name = "convert", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        usageHelpAutoWidth = true,
         description = {"Convert a Hugging Face checkpoint (config.json, model.safetensors or shards) of a"
                 + " ViTForImageClassification or DeiTForImageClassification to ONNX, in Java.",
                 "Writes OUT/onnx/model.onnx (fp32), model_fp16.onnx or model_quantized.onnx (int8), copies the"

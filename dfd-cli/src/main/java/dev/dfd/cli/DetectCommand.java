@@ -17,7 +17,8 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "detect", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "detect", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = {"Label images Real or Fake (or whatever the model's labels are).",
                 "Exit code: 0 when every image succeeded, 1 when any failed, 2 for usage or model errors."})
 final class DetectCommand implements Callable<Integer> {

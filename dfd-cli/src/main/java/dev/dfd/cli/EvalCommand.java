@@ -35,7 +35,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-@Command(name = "eval", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "eval", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = {"Evaluate a model on labelled images: scikit-learn's classification report, ROC/PR, thresholds"
                 + " for a target precision, robustness to perturbations, and an HTML report.",
                 "DATA is an ImageFolder (DATA/<Label>/*.jpg, or DATA/{train,val,test}/<Label>/ with --split) or a CSV"

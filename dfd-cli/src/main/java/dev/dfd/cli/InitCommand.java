@@ -16,7 +16,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "init", usageHelpAutoWidth = true,
+@Command(name = "init", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        usageHelpAutoWidth = true,
         description = {"Write a randomly initialised ViTForImageClassification in Hugging Face layout (config.json,"
                 + " preprocessor_config.json, model.safetensors), initialised as transformers does.",
                 "Fields absent from --config take ViTConfig's defaults (ViT-base: image 224, patch 16, hidden 768,"

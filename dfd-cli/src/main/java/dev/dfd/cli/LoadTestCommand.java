@@ -16,7 +16,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-@Command(name = "loadtest", usageHelpAutoWidth = true,
+@Command(name = "loadtest", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        usageHelpAutoWidth = true,
         description = {"Measure a running dfd server on this machine: closed-loop clients at each concurrency level for"
                 + " a fixed time (throughput, p50/p95/p99 latency), then a burst far above capacity (served vs"
                 + " rejected). Targets loopback only."})

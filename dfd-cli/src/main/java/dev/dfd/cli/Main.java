@@ -6,14 +6,33 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /** The {@code dfd} command. Subcommands are thin shells over the library; only this class exits the JVM. */
 @Command(name = "dfd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Deepfake image detection with Hugging Face image-classification models, on the JVM.",
-        subcommands = {DetectCommand.class, EvalCommand.class, ConvertCommand.class, InitCommand.class,
-                TrainCommand.class, ServeCommand.class, LoadTestCommand.class, BenchCommand.class,
-                PreprocessCommand.class, CommandLine.HelpCommand.class})
+        description = "Deepfake image detection with Hugging Face image-classification models, on the JVM.")
 public final class Main {
+    /**
+     * The subcommands, in help order. Only the one a command line names is built: picocli reflects over every
+     * option of every command it is given, and building all of them took ~0.25 s of each start (#7 note).
+     */
+    private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("detect", DetectCommand::new);
+        COMMANDS.put("eval", EvalCommand::new);
+        COMMANDS.put("convert", ConvertCommand::new);
+        COMMANDS.put("init", InitCommand::new);
+        COMMANDS.put("train", TrainCommand::new);
+        COMMANDS.put("serve", ServeCommand::new);
+        COMMANDS.put("loadtest", LoadTestCommand::new);
+        COMMANDS.put("bench", BenchCommand::new);
+        COMMANDS.put("preprocess", PreprocessCommand::new);
+        COMMANDS.put("help", CommandLine.HelpCommand::new);
+    }
+
     /** Exit codes: every image succeeded / some images failed / usage or model error / internal error. */
     public static final int OK = 0;
     public static final int SOME_FAILED = 1;
@@ -30,11 +49,23 @@ public final class Main {
 
     /** Runs the command line and returns the exit code (tests call this). */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        return commandLine(args).execute(args);
     }
 
+    /** The whole command tree (help, suggestions for a mistyped command). */
     static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /** The tree for these arguments: just the named subcommand when the first argument is one, else all. */
+    static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new Main());
+        String first = args.length > 0 ? args[0] : "";
+        if (COMMANDS.containsKey(first) && !first.equals("help")) {
+            cl.addSubcommand(first, COMMANDS.get(first).get());
+        } else {
+            COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+        }
         cl.setExecutionExceptionHandler(Main::handle);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         return cl;

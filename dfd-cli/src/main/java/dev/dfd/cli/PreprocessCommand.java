@@ -19,7 +19,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "preprocess", usageHelpAutoWidth = true,
+@Command(name = "preprocess", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        usageHelpAutoWidth = true,
         description = "Write the pixel_values tensor of one image as NumPy .npy (float32 [1,3,H,W]), to check parity"
                 + " with transformers: np.load(FILE) vs processor(images=img, return_tensors='np').pixel_values.")
 final class PreprocessCommand implements Callable<Integer> {

@@ -19,7 +19,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-@Command(name = "serve", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = {"Serve the detector over HTTP: POST /v1/detect, /v1/detect/batch, GET /v1/models, /healthz,"
                 + " /readyz, /metrics (Prometheus), /openapi.json, /docs, and a web page at /.",
                 "Binds 127.0.0.1 unless --host says otherwise. SIGTERM or Ctrl-C: stop accepting, finish in-flight"

@@ -12,7 +12,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "train", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = {"Train or fine-tune a detector in Java (DJL with the PyTorch CPU engine) and write a Hugging Face"
                 + " model directory (config.json, preprocessor_config.json, model.safetensors, onnx/model.onnx, README.md"
                 + " model card) to OUT/best.",

@@ -36,7 +36,7 @@ class MainTest {
     }
 
     static Run run(byte[] stdin, String... args) {
-        CommandLine cl = Main.commandLine();
+        CommandLine cl = Main.commandLine(args);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out));
@@ -117,6 +117,29 @@ class MainTest {
         Run badFunction = run("detect", "-m", model().toString(), "--function", "tanh", "x.png");
         assertEquals(2, badFunction.code());
         assertFalse(badFunction.err().contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    void onlyTheNamedCommandIsBuiltAndHelpStillListsAll() {
+        assertEquals(List.of("detect"), List.copyOf(Main.commandLine(new String[]{"detect", "x.png"})
+                .getSubcommands().keySet()));
+        Run help = run("--help");
+        assertEquals(0, help.code());
+        for (String command : List.of("detect", "eval", "convert", "init", "train", "serve", "loadtest", "bench",
+                "preprocess", "help")) {
+            assertTrue(help.out().contains("  " + command + " "), command + " in\n" + help.out());
+        }
+        Run helpDetect = run("help", "detect");
+        assertEquals(0, helpDetect.code());
+        assertTrue(helpDetect.out().contains("--prepack"), helpDetect.out());
+        Run detectHelp = run("detect", "--help");
+        assertEquals(helpDetect.out(), detectHelp.out());
+        Run typo = run("detec", "x.png");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().contains("detect"), "suggests the command: " + typo.err());
+        Run version = run("--version");
+        assertEquals(0, version.code());
+        assertTrue(version.out().startsWith("dfd "), version.out());
     }
 
     @Test
