@@ -56,8 +56,10 @@ cp bench/peers/transformersjs.mjs "$WORK/node/" # ESM resolves packages from the
 [ -f "$MODEL/model.safetensors" ] || { log "dfd init"; ./dfd init "$MODEL" >&2; }
 # dfd convert writes ViT-base with external data (onnx/model.onnx + model.onnx_data); a folder from an older dfd,
 # with the weights inside model.onnx, is converted again
-[ -f "$MODEL/onnx/model.onnx_data" ] || { log "dfd convert fp32"; ./dfd convert "$MODEL" "$MODEL" >&2; }
-[ -f "$MODEL/onnx/model_quantized.onnx_data" ] || { log "dfd convert int8"; ./dfd convert --dtype int8 "$MODEL" "$MODEL" >&2; }
+[ -f "$MODEL/onnx/model.onnx_data" ] ||
+  { log "dfd convert fp32"; ./dfd convert --external-data always "$MODEL" "$MODEL" >&2; }
+[ -f "$MODEL/onnx/model_quantized.onnx_data" ] ||
+  { log "dfd convert int8"; ./dfd convert --dtype int8 --external-data always "$MODEL" "$MODEL" >&2; }
 
 # --- images: 16 Fake + 16 Real face crops (symlinks, read in place) + 32 generated photos ---------------------------
 if [ "$(find "$IMAGES" -maxdepth 1 \( -type f -o -type l \) 2>/dev/null | wc -l)" -ne 64 ]; then

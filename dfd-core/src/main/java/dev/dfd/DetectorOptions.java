@@ -46,6 +46,12 @@ public record DetectorOptions(String variant, int intraOpThreads, int batchSize,
         }
     }
 
+    /** The options as they were before {@code prepackWeights} existed (prepacking on, ONNX Runtime's default). */
+    public DetectorOptions(String variant, int intraOpThreads, int batchSize, int decodeThreads, int topK,
+                           ScoreFunction function, String positiveLabel, Double threshold, DecodeLimits limits) {
+        this(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, true);
+    }
+
     public DetectorOptions withVariant(String v) {
         return new DetectorOptions(v, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, prepackWeights);
     }

@@ -97,7 +97,7 @@ final class BenchCommand implements Callable<Integer> {
                 .put("intra_op_threads", model.threads);
         // the warm measurements are about steady throughput, so auto means prepacked (as a server runs)
         boolean prepack = model.prepackFor(Long.MAX_VALUE);
-        out.put("prepack_weights", prepack);
+        out.put("prepack_weights_warm", prepack); // the cold-start children decide as detect does
         try (Detector d = Detector.load(model.modelDir(), DetectorOptions.DEFAULTS.withVariant(model.variant)
                 .withIntraOpThreads(model.threads).withPrepackWeights(prepack))) {
             out.put("model", d.files().onnx().toString());
@@ -214,7 +214,8 @@ final class BenchCommand implements Callable<Integer> {
                 "-Ddfd.report.peak.rss=true", "-Ddfd.home=" + dev.dfd.Dfd.home()));
         // heap, GC and dfd's own settings (ONNX Runtime knobs) carry over; a flight recording does not
         java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xss") || a.startsWith("-Ddfd.")
+                .filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-Xss")
+                        || a.startsWith("-Ddfd.") || a.startsWith("--enable-native-access") || a.startsWith("-Xlog:cds")
                         || a.startsWith("-Donnxruntime.native.path=")
                         || (a.startsWith("-XX:") && !a.contains("FlightRecord")))
                 .filter(a -> !a.startsWith("-Ddfd.report.peak.rss"))

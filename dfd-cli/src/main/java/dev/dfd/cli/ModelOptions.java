@@ -29,7 +29,7 @@ final class ModelOptions {
                     + AUTO_PREPACK_MIN_IMAGES + " images, and always when serving; always; never. Default: ${DEFAULT-VALUE}.")
     String prepack;
 
-    /** Whether to prepack for a job of {@code images} images (Integer.MAX_VALUE for a server or a benchmark). */
+    /** Whether to prepack for a job of {@code images} images (Long.MAX_VALUE for a server or a benchmark). */
     boolean prepackFor(long images) {
         return switch (prepack.toLowerCase(java.util.Locale.ROOT)) {
             case "auto" -> images > AUTO_PREPACK_MIN_IMAGES;

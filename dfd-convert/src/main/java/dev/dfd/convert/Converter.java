@@ -83,19 +83,24 @@ public final class Converter {
         boolean external = ExternalData.wanted(externalDataMode, model);
         try {
             Files.createDirectories(onnxFile.getParent());
+            // both files are written in full under temporary names, then moved: data, then graph, so the only window
+            // where an old graph meets new data is between two renames
+            Path tmpData = dataFile.resolveSibling(dataFile.getFileName() + ".tmp");
             if (external) {
-                // data first, then the graph that points at it: a reader never sees a graph without its data
-                Path tmpData = dataFile.resolveSibling(dataFile.getFileName() + ".tmp");
                 model = ExternalData.externalize(model, tmpData, dataFile.getFileName().toString());
-                Files.move(tmpData, dataFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             Path tmp = onnxFile.resolveSibling(onnxFile.getFileName() + ".tmp");
             try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 model.writeTo(os);
             }
+            if (external) {
+                Files.move(tmpData, dataFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
             Files.move(tmp, onnxFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             if (!external) {
-                Files.deleteIfExists(dataFile); // from an earlier conversion; it would be taken for this model's
+                // data files beside the graph we just replaced are stale; ModelFiles would hash them into the model id
+                Files.deleteIfExists(dataFile);
+                Files.deleteIfExists(onnxFile.resolveSibling(onnxFile.getFileName() + ".data"));
             }
             wrotePreprocessor = copyConfigs(source, out, size);
         } catch (IOException e) {

@@ -116,9 +116,12 @@ class ExternalDataTest {
         assertEquals("onnx/model.onnx_data", record.get("external_data").asText());
         assertEquals(Provenance.sha256(ext.externalData()), record.get("external_data_sha256").asText());
 
+        Files.writeString(out.resolve("onnx/model.onnx.data"), "left by another exporter");
         Converter.Result auto = Converter.convert(src, out, WeightEncoding.FP32, false); // a few kB of weights
         assertNull(auto.externalData());
         assertFalse(Files.exists(out.resolve("onnx/model.onnx_data")), "a data file no graph points at is removed");
+        assertFalse(Files.exists(out.resolve("onnx/model.onnx.data")), "under either name");
+        assertFalse(Files.exists(out.resolve("onnx/model.onnx_data.tmp")), "no temporary file left");
         assertFalse(Json.MAPPER.readTree(out.resolve(Converter.PROVENANCE_FILE).toFile())
                 .get("onnx/model.onnx").has("external_data"));
     }

@@ -46,7 +46,11 @@ final class ModelCard {
             md.append("Labels an image of a face `").append(String.join("` or `", d.config().labels()))
                     .append("`. Trained from scratch in Java with `dfd train` (DJL, PyTorch CPU engine) on face crops of the")
                     .append(" DFDC deepfake challenge. ").append(String.format(Locale.ROOT, "%,d", params))
-                    .append(" parameters; `onnx/model.onnx` runs in `dfd detect`, ONNX Runtime and transformers.js,")
+                    .append(" parameters; `onnx/model.onnx` runs in `dfd detect`, ONNX Runtime and transformers.js")
+                    .append(Files.exists(bestDir.resolve("onnx/model.onnx_data"))
+                            ? " (its weights are in `onnx/model.onnx_data`, ONNX external data: pass"
+                            + " `use_external_data_format: true` to transformers.js),"
+                            : ",")
                     .append(" `model.safetensors` loads in transformers.\n\n");
             if (test != null) {
                 EvalMetrics m = test.metrics();
