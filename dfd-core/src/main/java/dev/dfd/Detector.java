@@ -44,7 +44,8 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>{@link #detectAll} decodes and preprocesses the next images on a thread pool while the current batch runs, and
- * delivers results in input order. A Detector is thread-safe: concurrent calls share the one ONNX session.
+ * delivers results in input order; with {@link DetectorOptions#inferenceWorkers} above 1 it runs that many batches at
+ * once. A Detector is thread-safe: concurrent calls share the one ONNX session.
  */
 public final class Detector implements AutoCloseable {
     private final ModelFiles files;
@@ -55,6 +56,7 @@ public final class Detector implements AutoCloseable {
     private final ImageDecoder decoder;
     private final DetectorOptions options;
     private ExecutorService decodePool;
+    private ExecutorService inferencePool;
     private boolean closed;
 
     private Detector(ModelFiles files, ModelConfig config, PreprocessorConfig preprocessorConfig,
@@ -186,7 +188,8 @@ public final class Detector implements AutoCloseable {
 
     /**
      * Streams images through the model: decoding and preprocessing run on {@code decodeThreads} threads, ahead of
-     * inference by up to two batches, and each result goes to {@code sink} in input order, on the calling thread.
+     * inference by up to 1 + inferenceWorkers batches, and each result goes to {@code sink} in input order, on the
+     * calling thread.
      * Memory stays bounded whatever the number of images.
      */
     public void detectAll(Iterator<? extends ImageSource> sources, Consumer<? super DetectionResult> sink) {
@@ -200,13 +203,20 @@ public final class Detector implements AutoCloseable {
     public void detectAll(Iterator<? extends ImageSource> sources, ImageTransform transform,
                           Consumer<? super DetectionResult> sink) {
         ExecutorService pool = pool();
-        int window = options.batchSize() * 2 + options.decodeThreads();
+        int workers = options.inferenceWorkers();
+        ExecutorService inference = workers > 1 ? inferencePool() : null;
+        int window = options.batchSize() * (1 + workers) + options.decodeThreads();
         ArrayDeque<Future<Prepared>> pending = new ArrayDeque<>();
+        // batches running on the inference workers, oldest first; results leave in this order
+        ArrayDeque<Future<List<DetectionResult>>> running = new ArrayDeque<>();
         int[] next = {0};
         try {
             while (true) {
                 fill(pool, pending, sources, transform, window, next);
                 if (pending.isEmpty()) {
+                    while (!running.isEmpty()) {
+                        awaitInference(running.poll()).forEach(sink);
+                    }
                     return;
                 }
                 List<Prepared> chunk = new ArrayList<>(options.batchSize());
@@ -214,12 +224,29 @@ public final class Detector implements AutoCloseable {
                     chunk.add(await(pending.poll()));
                     fill(pool, pending, sources, transform, window, next);
                 }
-                for (DetectionResult r : infer(chunk)) {
-                    sink.accept(r);
+                if (inference == null) {
+                    infer(chunk).forEach(sink);
+                    continue;
+                }
+                running.add(inference.submit(() -> infer(chunk)));
+                while (running.size() >= workers || (running.peek() != null && running.peek().isDone())) {
+                    awaitInference(running.poll()).forEach(sink);
                 }
             }
         } finally {
             pending.forEach(f -> f.cancel(true));
+            running.forEach(f -> f.cancel(true));
+        }
+    }
+
+    private static List<DetectionResult> awaitInference(Future<List<DetectionResult>> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DfdException("interrupted");
+        } catch (ExecutionException e) {
+            throw new DfdException("internal error during inference: " + e.getCause(), e.getCause());
         }
     }
 
@@ -326,6 +353,21 @@ public final class Detector implements AutoCloseable {
         return decodePool;
     }
 
+    private synchronized ExecutorService inferencePool() {
+        if (closed) {
+            throw new IllegalStateException("detector is closed");
+        }
+        if (inferencePool == null) {
+            AtomicInteger n = new AtomicInteger();
+            inferencePool = Executors.newFixedThreadPool(options.inferenceWorkers(), r -> {
+                Thread t = new Thread(r, "dfd-inference-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return inferencePool;
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
@@ -334,6 +376,9 @@ public final class Detector implements AutoCloseable {
         closed = true;
         if (decodePool != null) {
             decodePool.shutdownNow();
+        }
+        if (inferencePool != null) {
+            inferencePool.shutdownNow();
         }
         classifier.close();
     }

@@ -18,12 +18,15 @@ import dev.dfd.postprocess.ScoreFunction;
  * @param prepackWeights let ONNX Runtime re-lay out the MatMul weights when the model loads (its default): 15-30%
  *                       faster inference, but for ViT-base about 1.3 s more to load and a second copy of the weights
  *                       in memory; worth it from a few dozen images on (measured in the #7 note)
+ * @param inferenceWorkers batches {@link Detector#detectAll} runs at once, each on its own thread with
+ *                       {@code intraOpThreads} ONNX Runtime threads: on 2 cores, 2 workers of 1 thread ran 8-34% more
+ *                       images/s than 1 call of 2 threads (ViT-base fp32/int8, the default CNN; #7 note)
  */
 public record DetectorOptions(String variant, int intraOpThreads, int batchSize, int decodeThreads, int topK,
                               ScoreFunction function, String positiveLabel, Double threshold, DecodeLimits limits,
-                              boolean prepackWeights) {
+                              boolean prepackWeights, int inferenceWorkers) {
     public static final DetectorOptions DEFAULTS = new DetectorOptions(null, 0, 8,
-            Runtime.getRuntime().availableProcessors(), 5, null, null, null, DecodeLimits.DEFAULT, true);
+            Runtime.getRuntime().availableProcessors(), 5, null, null, null, DecodeLimits.DEFAULT, true, 1);
 
     public DetectorOptions {
         if (intraOpThreads < 0) {
@@ -44,51 +47,58 @@ public record DetectorOptions(String variant, int intraOpThreads, int batchSize,
         if (limits == null) {
             throw new IllegalArgumentException("limits must not be null");
         }
+        if (inferenceWorkers < 1 || inferenceWorkers > 64) {
+            throw new IllegalArgumentException("inference workers must be 1..64, got " + inferenceWorkers);
+        }
     }
 
-    /** The options as they were before {@code prepackWeights} existed (prepacking on, ONNX Runtime's default). */
+    /** The options as they were before {@code prepackWeights} and {@code inferenceWorkers} (prepacked, one worker). */
     public DetectorOptions(String variant, int intraOpThreads, int batchSize, int decodeThreads, int topK,
                            ScoreFunction function, String positiveLabel, Double threshold, DecodeLimits limits) {
-        this(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, true);
+        this(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, true, 1);
     }
 
     public DetectorOptions withVariant(String v) {
-        return new DetectorOptions(v, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, prepackWeights);
+        return new DetectorOptions(v, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, prepackWeights, inferenceWorkers);
     }
 
     public DetectorOptions withIntraOpThreads(int n) {
-        return new DetectorOptions(variant, n, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, prepackWeights);
+        return new DetectorOptions(variant, n, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, prepackWeights, inferenceWorkers);
     }
 
     public DetectorOptions withBatchSize(int n) {
-        return new DetectorOptions(variant, intraOpThreads, n, decodeThreads, topK, function, positiveLabel, threshold, limits, prepackWeights);
+        return new DetectorOptions(variant, intraOpThreads, n, decodeThreads, topK, function, positiveLabel, threshold, limits, prepackWeights, inferenceWorkers);
     }
 
     public DetectorOptions withDecodeThreads(int n) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, n, topK, function, positiveLabel, threshold, limits, prepackWeights);
+        return new DetectorOptions(variant, intraOpThreads, batchSize, n, topK, function, positiveLabel, threshold, limits, prepackWeights, inferenceWorkers);
     }
 
     public DetectorOptions withTopK(int k) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, k, function, positiveLabel, threshold, limits, prepackWeights);
+        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, k, function, positiveLabel, threshold, limits, prepackWeights, inferenceWorkers);
     }
 
     public DetectorOptions withFunction(ScoreFunction f) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, f, positiveLabel, threshold, limits, prepackWeights);
+        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, f, positiveLabel, threshold, limits, prepackWeights, inferenceWorkers);
     }
 
     public DetectorOptions withPositiveLabel(String label) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, label, threshold, limits, prepackWeights);
+        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, label, threshold, limits, prepackWeights, inferenceWorkers);
     }
 
     public DetectorOptions withThreshold(Double t) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, t, limits, prepackWeights);
+        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, t, limits, prepackWeights, inferenceWorkers);
     }
 
     public DetectorOptions withLimits(DecodeLimits l) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, l, prepackWeights);
+        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, l, prepackWeights, inferenceWorkers);
     }
 
     public DetectorOptions withPrepackWeights(boolean p) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, p);
+        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, p, inferenceWorkers);
+    }
+
+    public DetectorOptions withInferenceWorkers(int w) {
+        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, prepackWeights, w);
     }
 }

@@ -85,6 +85,42 @@ class DetectorTest {
     }
 
     @Test
+    void parallelInferenceWorkersKeepResultsAndOrder() throws IOException {
+        Path text = Files.writeString(tmp.resolve("notes.jpg"), "not a picture");
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < 7; i++) { // 35 images and a failure in the middle: uneven last batches
+            for (JsonNode e : expected.get("results")) {
+                files.add(image(e.get("image").asText()));
+            }
+            if (i == 3) {
+                files.add(text);
+            }
+        }
+        List<DetectionResult> reference = detector.detectAll(files);
+        for (int workers : new int[]{2, 3}) {
+            for (int batch : new int[]{1, 4}) {
+                try (Detector parallel = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS
+                        .withInferenceWorkers(workers).withBatchSize(batch).withIntraOpThreads(1))) {
+                    List<DetectionResult> out = new ArrayList<>();
+                    parallel.detectAll(files.stream().map(ImageSource::of).iterator(), out::add);
+                    assertEquals(files.size(), out.size());
+                    for (int i = 0; i < files.size(); i++) {
+                        String what = workers + " workers, batch " + batch + ", image " + i;
+                        assertEquals(files.get(i).toString(), out.get(i).source(), what);
+                        if (reference.get(i) instanceof Detection d) {
+                            assertArrayEquals(d.prediction().logits(), ((Detection) out.get(i)).prediction().logits(),
+                                    1e-5f, what);
+                        } else {
+                            assertInstanceOf(Failure.class, out.get(i), what);
+                        }
+                    }
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> DetectorOptions.DEFAULTS.withInferenceWorkers(0));
+    }
+
+    @Test
     void aBadImageFailsAloneAndInOrder() throws IOException {
         Path text = Files.writeString(tmp.resolve("notes.jpg"), "not a picture");
         Path empty = Files.write(tmp.resolve("empty.png"), new byte[0]);

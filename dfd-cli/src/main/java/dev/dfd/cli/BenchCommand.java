@@ -29,6 +29,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -94,12 +96,16 @@ final class BenchCommand implements Callable<Integer> {
         out.put("images", files.size()).put("cores", Runtime.getRuntime().availableProcessors())
                 .put("java", System.getProperty("java.version")).put("dfd_version", dev.dfd.Dfd.version())
                 .put("onnxruntime_version", ai.onnxruntime.OrtEnvironment.class.getPackage().getImplementationVersion())
-                .put("intra_op_threads", model.threads);
+                .put("threads", model.totalThreads());
         // the warm measurements are about steady throughput, so auto means prepacked (as a server runs)
         boolean prepack = model.prepackFor(Long.MAX_VALUE);
         out.put("prepack_weights_warm", prepack); // the cold-start children decide as detect does
-        try (Detector d = Detector.load(model.modelDir(), DetectorOptions.DEFAULTS.withVariant(model.variant)
-                .withIntraOpThreads(model.threads).withPrepackWeights(prepack))) {
+        DetectorOptions base = model.applyThreads(DetectorOptions.DEFAULTS.withVariant(model.variant)
+                .withPrepackWeights(prepack));
+        int workers = base.inferenceWorkers();
+        out.put("inference_workers", workers).put("intra_op_threads", base.intraOpThreads());
+        ExecutorService callers = Executors.newFixedThreadPool(workers);
+        try (Detector d = Detector.load(model.modelDir(), base)) {
             out.put("model", d.files().onnx().toString());
             ImageProcessor processor = new ImageProcessor(d.preprocessorConfig());
             Postprocessor post = d.postprocessor();
@@ -122,8 +128,9 @@ final class BenchCommand implements Callable<Integer> {
             int plane = 3 * hw[0] * hw[1];
             ArrayNode perBatch = out.putArray("batch_sizes");
             StringBuilder text = new StringBuilder();
-            text.append(String.format(Locale.ROOT, "dfd bench: %d images, %s, %d cores%n", files.size(),
-                    d.files().onnx(), Runtime.getRuntime().availableProcessors()));
+            text.append(String.format(Locale.ROOT, "dfd bench: %d images, %s, %d cores, %d inference worker(s) x %d"
+                            + " ONNX Runtime thread(s), prepacked %s%n", files.size(), d.files().onnx(),
+                    Runtime.getRuntime().availableProcessors(), workers, base.intraOpThreads(), prepack));
             text.append(String.format(Locale.ROOT, "  decode             %s%n", decode.text("images/s")));
             text.append(String.format(Locale.ROOT, "  resize+normalise   %s%n", preprocess.text("images/s")));
             for (String bsText : batchSizes.split(",")) {
@@ -133,11 +140,25 @@ final class BenchCommand implements Callable<Integer> {
                     System.arraycopy(pixels.get(i % pixels.size()), 0, batch, i * plane, plane);
                 }
                 PixelBatch pb = new PixelBatch(batch, bs, 3, hw[0], hw[1]);
-                int calls = Math.max(1, files.size() / bs);
+                // as many concurrent callers as detectAll has inference workers, so that the ratio compares like
+                // with like
+                int callsEach = Math.max(1, files.size() / bs / workers);
                 float[][][] logits = new float[1][][];
-                Stat inference = perImage(repeats, calls * bs, () -> {
-                    for (int c = 0; c < calls; c++) {
-                        logits[0] = d.classifier().run(pb);
+                Stat inference = perImage(repeats, callsEach * workers * bs, () -> {
+                    List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+                    for (int w = 0; w < workers; w++) {
+                        running.add(callers.submit(() -> {
+                            for (int c = 0; c < callsEach; c++) {
+                                logits[0] = d.classifier().run(pb);
+                            }
+                        }));
+                    }
+                    for (java.util.concurrent.Future<?> f : running) {
+                        try {
+                            f.get();
+                        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                            throw new DfdException("inference failed: " + e);
+                        }
                     }
                 });
                 Stat postprocess = perImage(repeats, logits[0].length * 1000, () -> {
@@ -148,8 +169,7 @@ final class BenchCommand implements Callable<Integer> {
                     }
                 });
                 Stat endToEnd;
-                try (Detector e2e = Detector.load(model.modelDir(), DetectorOptions.DEFAULTS.withVariant(model.variant)
-                        .withIntraOpThreads(model.threads).withPrepackWeights(prepack).withBatchSize(bs))) {
+                try (Detector e2e = Detector.load(model.modelDir(), base.withBatchSize(bs))) {
                     endToEnd = perImage(repeats, files.size(), () -> e2e.detectAll(files.stream()
                             .map(ImageSource::of).iterator(), r -> { }));
                 }
@@ -187,6 +207,8 @@ final class BenchCommand implements Callable<Integer> {
             PrintWriter pw = spec.commandLine().getOut();
             pw.print(json ? Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(out) + "\n" : text);
             pw.flush();
+        } finally {
+            callers.shutdownNow();
         }
         return Main.OK;
     }
@@ -231,6 +253,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (model.threads != 0) {
             cmd.addAll(List.of("--threads", Integer.toString(model.threads)));
+        }
+        if (model.workers != 0) {
+            cmd.addAll(List.of("--workers", Integer.toString(model.workers)));
         }
         cmd.addAll(List.of("--prepack", model.prepack)); // auto decides there as it does for a user's detect
         long t = System.nanoTime();

@@ -46,8 +46,9 @@ final class DetectCommand implements Callable<Integer> {
 
 
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8",
-            description = "Images per inference call. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "0",
+            description = "Images per inference call; 0 = auto: 8, or 1 for models over 64 MiB (batching does not"
+                    + " speed them up on a CPU and multiplies their memory). Default: auto.")
     int batchSize;
 
     @Option(names = "--decode-threads", paramLabel = "N",
@@ -68,11 +69,10 @@ final class DetectCommand implements Callable<Integer> {
     public Integer call() {
         DetectorOptions options = DetectorOptions.DEFAULTS
                 .withVariant(model.variant)
-                .withIntraOpThreads(model.threads)
-                .withBatchSize(batchSize)
+                .withBatchSize(model.batchSizeFor(batchSize))
                 .withTopK(topK)
                 .withLimits(new DecodeLimits(maxBytes, maxPixels));
-        options = decision.applyTo(options);
+        options = model.applyThreads(decision.applyTo(options));
         if (decodeThreads != null) {
             options = options.withDecodeThreads(decodeThreads);
         }

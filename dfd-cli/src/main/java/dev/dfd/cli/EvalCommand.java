@@ -87,7 +87,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE.json", description = "Write every number as JSON.")
     Path json;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "0",
+            description = "0 = auto: 8, or 1 for models over 64 MiB. Default: auto.")
     int batchSize;
 
     @Option(names = "--decode-threads", paramLabel = "N", description = "Default: one per core.")
@@ -112,9 +113,9 @@ final class EvalCommand implements Callable<Integer> {
         Evaluation.Options evalOptions = new Evaluation.Options(targetPrecision, perturbations);
         Dataset dataset = Dataset.open(data, split);
         DetectorOptions options = DetectorOptions.DEFAULTS
-                .withVariant(model.variant).withIntraOpThreads(model.threads).withBatchSize(batchSize)
+                .withVariant(model.variant).withBatchSize(model.batchSizeFor(batchSize))
                 .withPrepackWeights(model.prepackFor((long) dataset.images().size() * (1 + perturbations.size())));
-        options = decision.applyTo(options);
+        options = model.applyThreads(decision.applyTo(options));
         if (decodeThreads != null) {
             options = options.withDecodeThreads(decodeThreads);
         }

@@ -143,6 +143,28 @@ class MainTest {
     }
 
     @Test
+    void workersAndBatchSizesDoNotChangeTheOutput() {
+        String images = fixtures().resolve("images").toString();
+        Run reference = run("detect", "-m", model().toString(), "--format", "csv", "--threads", "1", images);
+        assertEquals(0, reference.code(), reference.err());
+        for (String[] args : new String[][]{{"--workers", "2", "--threads", "2"}, {"--workers", "3", "--batch-size", "1"},
+                {"--workers", "2", "--batch-size", "2", "--threads", "4"}}) {
+            List<String> cmd = new java.util.ArrayList<>(List.of("detect", "-m", model().toString(), "--format", "csv"));
+            cmd.addAll(List.of(args));
+            cmd.add(images);
+            Run r = run(cmd.toArray(new String[0]));
+            assertEquals(0, r.code(), r.err());
+            assertEquals(reference.out(), r.out(), String.join(" ", args));
+        }
+        Run badWorkers = run("detect", "-m", model().toString(), "--workers", "-1", images);
+        assertEquals(2, badWorkers.code());
+        assertTrue(badWorkers.err().contains("--workers must be"), badWorkers.err());
+        Run badBatch = run("detect", "-m", model().toString(), "--batch-size", "-2", images);
+        assertEquals(2, badBatch.code());
+        assertTrue(badBatch.err().contains("--batch-size must be"), badBatch.err());
+    }
+
+    @Test
     void noDefaultModelIsExplained() {
         String home = System.getProperty("dfd.home");
         System.setProperty("dfd.home", tmp.toString());
