@@ -101,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean prepack = model.prepackFor(Long.MAX_VALUE);
         out.put("prepack_weights_warm", prepack); // the cold-start children decide as detect does
         DetectorOptions base = model.applyThreads(DetectorOptions.DEFAULTS.withVariant(model.variant)
-                .withPrepackWeights(prepack));
+                .withPrepackWeights(prepack), Long.MAX_VALUE);
         int workers = base.inferenceWorkers();
         out.put("inference_workers", workers).put("intra_op_threads", base.intraOpThreads());
         ExecutorService callers = Executors.newFixedThreadPool(workers);

@@ -72,7 +72,7 @@ final class DetectCommand implements Callable<Integer> {
                 .withBatchSize(model.batchSizeFor(batchSize))
                 .withTopK(topK)
                 .withLimits(new DecodeLimits(maxBytes, maxPixels));
-        options = model.applyThreads(decision.applyTo(options));
+        options = decision.applyTo(options);
         if (decodeThreads != null) {
             options = options.withDecodeThreads(decodeThreads);
         }
@@ -80,7 +80,7 @@ final class DetectCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         int[] counts = new int[2]; // ok, failed
         List<ImageSource> sources = ImageFiles.sources(paths, stdin, maxBytes);
-        options = options.withPrepackWeights(model.prepackFor(sources.size()));
+        options = model.applyThreads(options.withPrepackWeights(model.prepackFor(sources.size())), sources.size());
         try (Detector detector = Detector.load(model.modelDir(), options)) {
             ResultWriter writer = ResultWriter.of(format, out, detector.config().labels(),
                     detector.postprocessor().positiveLabel());

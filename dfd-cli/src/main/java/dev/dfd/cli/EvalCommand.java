@@ -115,7 +115,7 @@ final class EvalCommand implements Callable<Integer> {
         DetectorOptions options = DetectorOptions.DEFAULTS
                 .withVariant(model.variant).withBatchSize(model.batchSizeFor(batchSize))
                 .withPrepackWeights(model.prepackFor((long) dataset.images().size() * (1 + perturbations.size())));
-        options = model.applyThreads(decision.applyTo(options));
+        options = model.applyThreads(decision.applyTo(options), dataset.images().size());
         if (decodeThreads != null) {
             options = options.withDecodeThreads(decodeThreads);
         }

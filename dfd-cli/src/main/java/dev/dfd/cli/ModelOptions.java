@@ -22,7 +22,7 @@ final class ModelOptions {
 
     @Option(names = "--workers", paramLabel = "W", defaultValue = "0",
             description = "Batches run at once, each with threads/W ONNX Runtime threads; 0 = auto: 2 when there are"
-                    + " 2 or more threads, else 1. On 2 cores, 2 workers of 1 thread ran 8-34%% more images/s than one"
+                    + " 2 or more threads and more than one batch of images, else 1. On 2 cores, 2 workers of 1 thread ran 8-34%% more images/s than one"
                     + " of 2 threads.")
     int workers;
 
@@ -59,18 +59,24 @@ final class ModelOptions {
         return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     }
 
-    /** Concurrent inference calls in detectAll: --workers, or 2 when there are at least 2 threads. */
-    int inferenceWorkers() {
+    /**
+     * Concurrent inference calls in detectAll: --workers, or 2 when there are at least 2 threads and the job has
+     * more than one batch (one batch on one worker would leave the other threads idle).
+     */
+    int inferenceWorkers(long images, int batchSize) {
         if (workers < 0) {
             throw new dev.dfd.DfdException("--workers must be 0 (auto) or more, got " + workers);
         }
         int total = totalThreads();
-        return workers > 0 ? Math.min(workers, Math.max(1, total)) : (total >= 2 ? 2 : 1);
+        if (workers > 0) {
+            return Math.min(workers, Math.max(1, total));
+        }
+        return total >= 2 && images > batchSize ? 2 : 1;
     }
 
-    /** The thread settings of a batch job (detect, eval, bench): workers, each with its share of the threads. */
-    dev.dfd.DetectorOptions applyThreads(dev.dfd.DetectorOptions options) {
-        int w = inferenceWorkers();
+    /** The thread settings of a batch job of {@code images} images: workers, each with its share of the threads. */
+    dev.dfd.DetectorOptions applyThreads(dev.dfd.DetectorOptions options, long images) {
+        int w = inferenceWorkers(images, options.batchSize());
         return options.withInferenceWorkers(w).withIntraOpThreads(Math.max(1, totalThreads() / w));
     }
 
