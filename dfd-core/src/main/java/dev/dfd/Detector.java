@@ -45,7 +45,8 @@ import java.util.function.Consumer;
  *
  * <p>{@link #detectAll} decodes and preprocesses the next images on a thread pool while the current batch runs, and
  * delivers results in input order; with {@link DetectorOptions#inferenceWorkers} above 1 it runs that many batches at
- * once. A Detector is thread-safe: concurrent calls share the one ONNX session.
+ * once (one pool of that many threads per Detector, shared by concurrent detectAll calls). A Detector is thread-safe:
+ * concurrent calls share the one ONNX session.
  */
 public final class Detector implements AutoCloseable {
     private final ModelFiles files;
@@ -235,7 +236,29 @@ public final class Detector implements AutoCloseable {
             }
         } finally {
             pending.forEach(f -> f.cancel(true));
-            running.forEach(f -> f.cancel(true));
+            // on an early exit (the sink or the source threw, an interrupt) batches may still be inside ONNX Runtime;
+            // wait for them, so that a close() right after never frees the session under a running call. Their
+            // results are dropped: the caller is leaving with an exception.
+            for (Future<List<DetectionResult>> f : running) {
+                waitQuietly(f);
+            }
+        }
+    }
+
+    private static void waitQuietly(Future<?> future) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                future.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -246,6 +269,13 @@ public final class Detector implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new DfdException("interrupted");
         } catch (ExecutionException e) {
+            // as on the calling thread: model errors are DfdExceptions, anything else stays what it was
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
             throw new DfdException("internal error during inference: " + e.getCause(), e.getCause());
         }
     }
@@ -378,7 +408,15 @@ public final class Detector implements AutoCloseable {
             decodePool.shutdownNow();
         }
         if (inferencePool != null) {
-            inferencePool.shutdownNow();
+            // a batch of another thread's detectAll may still be running: let it end before the session is freed
+            inferencePool.shutdown();
+            try {
+                if (!inferencePool.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES)) {
+                    throw new IllegalStateException("inference still running after 10 minutes; not closing the session");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         classifier.close();
     }

@@ -121,6 +121,26 @@ class DetectorTest {
     }
 
     @Test
+    void aThrowingSinkLeavesNoBatchRunningWhenTheDetectorCloses() {
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            files.add(image("noise_64x48.png"));
+        }
+        Detector parallel = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withInferenceWorkers(3)
+                .withBatchSize(2).withIntraOpThreads(1));
+        int[] seen = {0};
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> parallel.detectAll(
+                files.stream().map(ImageSource::of).iterator(), r -> {
+                    if (++seen[0] == 3) {
+                        throw new IllegalStateException("sink full");
+                    }
+                }));
+        assertEquals("sink full", e.getMessage());
+        parallel.close(); // no batch may still be inside ONNX Runtime here (that would crash the JVM)
+        assertThrows(IllegalStateException.class, () -> parallel.detectAll(files));
+    }
+
+    @Test
     void aBadImageFailsAloneAndInOrder() throws IOException {
         Path text = Files.writeString(tmp.resolve("notes.jpg"), "not a picture");
         Path empty = Files.write(tmp.resolve("empty.png"), new byte[0]);

@@ -21,7 +21,8 @@ final class ModelOptions {
     int threads;
 
     @Option(names = "--workers", paramLabel = "W", defaultValue = "0",
-            description = "Batches run at once, each with threads/W ONNX Runtime threads; 0 = auto: 2 when there are"
+            description = "Batches run at once (detect, eval, bench), each with threads/W ONNX Runtime threads"
+                    + " (rounded down, at least 1; W is capped at the thread count); 0 = auto: 2 when there are"
                     + " 2 or more threads and more than one batch of images, else 1. On 2 cores, 2 workers of 1 thread ran 8-34%% more images/s than one"
                     + " of 2 threads.")
     int workers;
@@ -77,7 +78,9 @@ final class ModelOptions {
     /** The thread settings of a batch job of {@code images} images: workers, each with its share of the threads. */
     dev.dfd.DetectorOptions applyThreads(dev.dfd.DetectorOptions options, long images) {
         int w = inferenceWorkers(images, options.batchSize());
-        return options.withInferenceWorkers(w).withIntraOpThreads(Math.max(1, totalThreads() / w));
+        // one worker and no --threads: 0 lets ONNX Runtime pick (one per physical core), as before workers existed
+        int intra = w == 1 && threads == 0 ? 0 : Math.max(1, totalThreads() / w);
+        return options.withInferenceWorkers(w).withIntraOpThreads(intra);
     }
 
     /** auto prepacks only for jobs of more than this many images: below, the load costs more than it saves. */

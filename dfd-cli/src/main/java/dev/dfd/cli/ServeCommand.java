@@ -72,6 +72,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (model.workers != 0) {
+            throw new dev.dfd.DfdException("--workers is for detect, eval and bench; the server batches requests itself"
+                    + " (use --threads for ONNX Runtime's threads)");
+        }
         String key = null;
         if (apiKeyFile != null) {
             try {
