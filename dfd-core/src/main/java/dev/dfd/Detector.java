@@ -369,33 +369,35 @@ public final class Detector implements AutoCloseable {
     }
 
     private synchronized ExecutorService pool() {
-        if (closed) {
-            throw new IllegalStateException("detector is closed");
-        }
+        checkOpen();
         if (decodePool == null) {
-            AtomicInteger n = new AtomicInteger();
-            decodePool = Executors.newFixedThreadPool(options.decodeThreads(), r -> {
-                Thread t = new Thread(r, "dfd-decode-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+            decodePool = daemonPool(options.decodeThreads(), "dfd-decode-");
         }
         return decodePool;
     }
 
     private synchronized ExecutorService inferencePool() {
+        checkOpen();
+        if (inferencePool == null) {
+            inferencePool = daemonPool(options.inferenceWorkers(), "dfd-inference-");
+        }
+        return inferencePool;
+    }
+
+    private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("detector is closed");
         }
-        if (inferencePool == null) {
-            AtomicInteger n = new AtomicInteger();
-            inferencePool = Executors.newFixedThreadPool(options.inferenceWorkers(), r -> {
-                Thread t = new Thread(r, "dfd-inference-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return inferencePool;
+    }
+
+    /** Daemon threads named prefix1, prefix2...: an unclosed Detector never keeps the JVM alive. */
+    private static ExecutorService daemonPool(int threads, String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     @Override

@@ -16,8 +16,8 @@ import dev.dfd.postprocess.ScoreFunction;
  * @param threshold      decide positive when its score >= threshold; null for argmax
  * @param limits         bounds on untrusted images
  * @param prepackWeights let ONNX Runtime re-lay out the MatMul weights when the model loads (its default): 15-30%
- *                       faster inference, but for ViT-base about 1.3 s more to load and a second copy of the weights
- *                       in memory; worth it from a few dozen images on (measured in the #7 note)
+ *                       faster inference, but for ViT-base about 1.3 s more to load (the packed weights replace the
+ *                       mapped ones, so peak memory is about the same); worth it from a few dozen images on (#7 note)
  * @param inferenceWorkers batches {@link Detector#detectAll} runs at once, each on its own thread with
  *                       {@code intraOpThreads} ONNX Runtime threads: on 2 cores, 2 workers of 1 thread ran 8-34% more
  *                       images/s than 1 call of 2 threads (ViT-base fp32/int8, the default CNN; #7 note)

@@ -88,7 +88,7 @@ final class ModelOptions {
 
     @Option(names = "--prepack", paramLabel = "WHEN", defaultValue = "auto",
             description = "Let ONNX Runtime prepack the weights at load: ~15-30%% faster inference, but a slower"
-                    + " load (ViT-base: +1.3 s) and a second copy of the weights in memory. auto: for more than "
+                    + " load (ViT-base: +1.3 s, and the weights resident from the start). auto: for more than "
                     + AUTO_PREPACK_MIN_IMAGES + " images, and always when serving; always; never. Default: ${DEFAULT-VALUE}.")
     String prepack;
 
