@@ -14,9 +14,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Micro-batching over one {@link Detector}: concurrent callers decode and preprocess on their own threads, then one
- * inference thread gathers up to {@code maxBatch} waiting images (waiting at most {@code maxWaitMillis} for more
- * after the first) into a single ONNX Runtime call. The queue is bounded: when it is full {@link #submit} refuses at
+ * Micro-batching over one {@link Detector}: concurrent callers decode and preprocess on their own threads, then each of
+ * {@code workers} inference threads gathers up to {@code maxBatch} waiting images (waiting at most
+ * {@code maxWaitMillis} for more after the first) into a single ONNX Runtime call. The queue is bounded: when it is full {@link #submit} refuses at
  * once with {@link Overloaded}, so latency cannot grow without bound. {@link #close} stops accepting and finishes
  * what is queued.
  */
@@ -25,12 +25,19 @@ public final class BatchingDetector implements AutoCloseable {
      * @param maxBatch      images per inference call
      * @param maxWaitMillis how long the first image of a batch waits for others
      * @param queueCapacity images waiting for inference at most
+     * @param workers       inference threads, each forming and running its own batches (see
+     *                      {@link DetectorOptions#inferenceWorkers})
      */
-    public record Config(int maxBatch, long maxWaitMillis, int queueCapacity) {
+    public record Config(int maxBatch, long maxWaitMillis, int queueCapacity, int workers) {
         public Config {
-            if (maxBatch < 1 || maxWaitMillis < 0 || queueCapacity < 1) {
-                throw new IllegalArgumentException("batch >= 1, wait >= 0 ms and queue >= 1 required");
+            if (maxBatch < 1 || maxWaitMillis < 0 || queueCapacity < 1 || workers < 1) {
+                throw new IllegalArgumentException("batch >= 1, wait >= 0 ms, queue >= 1 and workers >= 1 required");
             }
+        }
+
+        /** One inference thread. */
+        public Config(int maxBatch, long maxWaitMillis, int queueCapacity) {
+            this(maxBatch, maxWaitMillis, queueCapacity, 1);
         }
     }
 
@@ -54,7 +61,7 @@ public final class BatchingDetector implements AutoCloseable {
     private final Config config;
     private final Listener listener;
     private final BlockingQueue<Item> queue;
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
     private volatile boolean accepting = true;
 
     public BatchingDetector(Detector detector, Config config, Listener listener) {
@@ -63,9 +70,12 @@ public final class BatchingDetector implements AutoCloseable {
         this.config = config;
         this.listener = listener;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
-        this.worker = new Thread(this::loop, "dfd-batcher");
-        this.worker.setDaemon(true);
-        this.worker.start();
+        for (int i = 1; i <= config.workers(); i++) {
+            Thread worker = new Thread(this::loop, "dfd-batcher-" + i);
+            worker.setDaemon(true);
+            workers.add(worker);
+            worker.start();
+        }
     }
 
     public Detector detector() {
@@ -174,12 +184,15 @@ public final class BatchingDetector implements AutoCloseable {
     /** Stops accepting, lets queued images finish (up to {@code timeoutMillis}), stops the inference thread. */
     public void close(long timeoutMillis) {
         accepting = false;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         try {
-            worker.join(timeoutMillis);
+            for (Thread worker : workers) {
+                worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        worker.interrupt();
+        workers.forEach(Thread::interrupt);
     }
 
     @Override

@@ -21,7 +21,7 @@ final class ModelOptions {
     int threads;
 
     @Option(names = "--workers", paramLabel = "W", defaultValue = "0",
-            description = "Batches run at once (detect, eval, bench), each with threads/W ONNX Runtime threads"
+            description = "Batches run at once (serve: inference threads), each with threads/W ONNX Runtime threads"
                     + " (rounded down, at least 1; W is capped at the thread count); 0 = auto: 2 when there are"
                     + " 2 or more threads and more than one batch of images, else 1. On 2 cores, 2 workers of 1 thread ran 8-34%% more images/s than one"
                     + " of 2 threads.")

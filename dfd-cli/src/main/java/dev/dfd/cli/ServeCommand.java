@@ -72,10 +72,6 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (model.workers != 0) {
-            throw new dev.dfd.DfdException("--workers is for detect, eval and bench; the server batches requests itself"
-                    + " (use --threads for ONNX Runtime's threads)");
-        }
         String key = null;
         if (apiKeyFile != null) {
             try {
@@ -92,8 +88,10 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new DfdException(e.getMessage());
         }
-        DetectorOptions options = decision.applyTo(DetectorOptions.DEFAULTS.withVariant(model.variant)
-                .withIntraOpThreads(model.threads).withPrepackWeights(model.prepackFor(Long.MAX_VALUE)).withTopK(topK).withLimits(new DecodeLimits(maxBody, maxPixels)));
+        // inference workers: that many batcher threads, each with its share of the threads (auto: 2 on 2+ threads)
+        DetectorOptions options = model.applyThreads(decision.applyTo(DetectorOptions.DEFAULTS.withVariant(model.variant)
+                .withPrepackWeights(model.prepackFor(Long.MAX_VALUE)).withTopK(topK)
+                .withLimits(new DecodeLimits(maxBody, maxPixels))), Long.MAX_VALUE);
         Detector detector = Detector.load(model.modelDir(), options);
         DfdServer server;
         try {

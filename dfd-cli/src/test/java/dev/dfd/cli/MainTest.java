@@ -159,9 +159,6 @@ class MainTest {
         Run badWorkers = run("detect", "-m", model().toString(), "--workers", "-1", images);
         assertEquals(2, badWorkers.code());
         assertTrue(badWorkers.err().contains("--workers must be"), badWorkers.err());
-        Run serveWorkers = run("serve", "-m", model().toString(), "--workers", "2");
-        assertEquals(2, serveWorkers.code());
-        assertTrue(serveWorkers.err().contains("--workers is for detect, eval and bench"), serveWorkers.err());
         Run badBatch = run("detect", "-m", model().toString(), "--batch-size", "-2", images);
         assertEquals(2, badBatch.code());
         assertTrue(badBatch.err().contains("--batch-size must be"), badBatch.err());

@@ -54,7 +54,7 @@ public final class DfdServer implements AutoCloseable {
         this.config = config;
         this.metrics = new ServerMetrics();
         this.batcher = new BatchingDetector(detector, new BatchingDetector.Config(config.maxBatch(),
-                config.maxWaitMillis(), config.queueCapacity()), metrics);
+                config.maxWaitMillis(), config.queueCapacity(), detector.options().inferenceWorkers()), metrics);
         metrics.watch(batcher);
         this.modelDescription = describe(detector);
         this.modelId = modelDescription.get("id").asText();
