@@ -216,13 +216,13 @@ public final class Detector implements AutoCloseable {
                 fill(pool, pending, sources, transform, window, next);
                 if (pending.isEmpty()) {
                     while (!running.isEmpty()) {
-                        awaitInference(running.poll()).forEach(sink);
+                        await(running.poll(), "running the model").forEach(sink);
                     }
                     return;
                 }
                 List<Prepared> chunk = new ArrayList<>(options.batchSize());
                 while (chunk.size() < options.batchSize() && !pending.isEmpty()) {
-                    chunk.add(await(pending.poll()));
+                    chunk.add(await(pending.poll(), "decoding"));
                     fill(pool, pending, sources, transform, window, next);
                 }
                 if (inference == null) {
@@ -231,7 +231,7 @@ public final class Detector implements AutoCloseable {
                 }
                 running.add(inference.submit(() -> infer(chunk)));
                 while (running.size() >= workers || (running.peek() != null && running.peek().isDone())) {
-                    awaitInference(running.poll()).forEach(sink);
+                    await(running.poll(), "running the model").forEach(sink);
                 }
             }
         } finally {
@@ -262,24 +262,6 @@ public final class Detector implements AutoCloseable {
         }
     }
 
-    private static List<DetectionResult> awaitInference(Future<List<DetectionResult>> future) {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DfdException("interrupted");
-        } catch (ExecutionException e) {
-            // as on the calling thread: model errors are DfdExceptions, anything else stays what it was
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new DfdException("internal error during inference: " + e.getCause(), e.getCause());
-        }
-    }
-
     private void fill(ExecutorService pool, ArrayDeque<Future<Prepared>> pending, Iterator<? extends ImageSource> sources,
                       ImageTransform transform, int window, int[] next) {
         while (pending.size() < window && sources.hasNext()) {
@@ -289,14 +271,21 @@ public final class Detector implements AutoCloseable {
         }
     }
 
-    private static Prepared await(Future<Prepared> future) {
+    /** A pool task's result; what it threw comes out as it was (model errors are DfdExceptions already). */
+    private static <T> T await(Future<T> future, String during) {
         try {
             return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DfdException("interrupted");
         } catch (ExecutionException e) {
-            throw new DfdException("internal error while decoding: " + e.getCause(), e.getCause());
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new DfdException("internal error while " + during + ": " + e.getCause(), e.getCause());
         }
     }
 
