@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Micro-batching over one {@link Detector}: concurrent callers decode and preprocess on their own threads, then each of
  * {@code workers} inference threads gathers up to {@code maxBatch} waiting images (waiting at most
- * {@code maxWaitMillis} for more after the first) into a single ONNX Runtime call. The queue is bounded: when it is full {@link #submit} refuses at
- * once with {@link Overloaded}, so latency cannot grow without bound. {@link #close} stops accepting and finishes
- * what is queued.
+ * {@code maxWaitMillis} for more after the first) into a single ONNX Runtime call. The queue is bounded: when it is
+ * full {@link #submit} refuses at once with {@link Overloaded}, so latency cannot grow without bound. {@link #close}
+ * stops accepting and finishes what is queued.
  */
 public final class BatchingDetector implements AutoCloseable {
     /**
@@ -181,7 +181,7 @@ public final class BatchingDetector implements AutoCloseable {
         }
     }
 
-    /** Stops accepting, lets queued images finish (up to {@code timeoutMillis}), stops the inference thread. */
+    /** Stops accepting, lets queued images finish (up to {@code timeoutMillis}), stops the inference threads. */
     public void close(long timeoutMillis) {
         accepting = false;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);

@@ -23,8 +23,8 @@ final class ModelOptions {
     @Option(names = "--workers", paramLabel = "W", defaultValue = "0",
             description = "Batches run at once (serve: inference threads), each with threads/W ONNX Runtime threads"
                     + " (rounded down, at least 1; W is capped at the thread count); 0 = auto: 2 when there are"
-                    + " 2 or more threads and more than one batch of images, else 1. On 2 cores, 2 workers of 1 thread ran 8-34%% more images/s than one"
-                    + " of 2 threads.")
+                    + " 2 or more threads and more than one batch of images, else 1. On 2 cores, 2 workers of 1"
+                    + " thread ran 8-34%% more images/s than one of 2 threads.")
     int workers;
 
     /** Above this many bytes of ONNX weights, auto batch size is 1 (ViT-base: 343 MB; the default CNN: 5 MB). */
@@ -42,17 +42,7 @@ final class ModelOptions {
         if (requested > 0) {
             return requested;
         }
-        dev.dfd.model.ModelFiles files = dev.dfd.model.ModelFiles.locate(modelDir(), variant);
-        long bytes = size(files.onnx()) + (files.externalData() == null ? 0 : size(files.externalData()));
-        return bytes > AUTO_BATCH_ONE_ABOVE_BYTES ? 1 : 8;
-    }
-
-    private static long size(Path file) {
-        try {
-            return java.nio.file.Files.size(file);
-        } catch (java.io.IOException e) {
-            throw new dev.dfd.DfdException(file + ": " + e.getMessage());
-        }
+        return dev.dfd.model.ModelFiles.locate(modelDir(), variant).weightBytes() > AUTO_BATCH_ONE_ABOVE_BYTES ? 1 : 8;
     }
 
     /** ONNX Runtime threads in all: --threads, or one per core. */

@@ -132,6 +132,7 @@ class ExternalDataTest {
         Converter.convert(src, out, WeightEncoding.FP32, false, ExternalData.Mode.ALWAYS);
         ModelFiles files = ModelFiles.locate(out, null);
         assertEquals(out.resolve("onnx/model.onnx_data"), files.externalData());
+        assertEquals(Files.size(files.onnx()) + Files.size(files.externalData()), files.weightBytes());
         String withData;
         try (Detector d = Detector.load(out, DetectorOptions.DEFAULTS.withIntraOpThreads(1))) {
             withData = Provenance.modelId(d);

@@ -103,6 +103,16 @@ public record ModelFiles(Path dir, Path config, Path preprocessor, Path onnx, St
         return null;
     }
 
+    /** Bytes of the ONNX file plus its external data file: the size of the model as loaded. */
+    public long weightBytes() {
+        Path data = externalData();
+        try {
+            return Files.size(onnx) + (data == null ? 0 : Files.size(data));
+        } catch (java.io.IOException e) {
+            throw new DfdException(onnx + ": cannot read its size (" + e.getMessage() + ")");
+        }
+    }
+
     /** The variants present in a model directory, "default" standing for model.onnx. */
     public static List<String> availableVariants(Path dir) {
         List<String> found = new ArrayList<>();
