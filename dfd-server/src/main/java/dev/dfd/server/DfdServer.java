@@ -1,19 +1,20 @@
 package dev.dfd.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.BatchingDetector;
+import dev.dfd.Decision;
+import dev.dfd.DetectionResult.Detection;
 import dev.dfd.Detector;
 import dev.dfd.DfdException;
 import dev.dfd.Json;
 import dev.dfd.Provenance;
 import dev.dfd.io.ImageException;
-import dev.dfd.postprocess.Postprocessor;
-import dev.dfd.postprocess.Prediction;
+import dev.dfd.model.ModelFiles;
 import dev.dfd.postprocess.ScoreFunction;
 import dev.dfd.preprocess.PreprocessorConfig;
 import dev.dfd.report.DetectionJson;
+import dev.dfd.server.RequestDecoder.Input;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -26,7 +27,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -45,7 +45,7 @@ public final class DfdServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final String modelId;
     private final ObjectNode modelDescription;
-    private final UrlFetcher fetcher;
+    private final RequestDecoder decoder;
     private final Javalin app;
     private volatile boolean stopping;
 
@@ -54,11 +54,12 @@ public final class DfdServer implements AutoCloseable {
         this.config = config;
         this.metrics = new ServerMetrics();
         this.batcher = new BatchingDetector(detector, new BatchingDetector.Config(config.maxBatch(),
-                config.maxWaitMillis(), config.queueCapacity(), detector.options().inferenceWorkers()), metrics);
+                config.maxWaitMillis(), config.queueCapacity(), detector.model().policy().workers()), metrics);
         metrics.watch(batcher);
         this.modelDescription = describe(detector);
         this.modelId = modelDescription.get("id").asText();
-        this.fetcher = new UrlFetcher(config.maxBodyBytes(), 10_000);
+        this.decoder = new RequestDecoder(config.maxBodyBytes(), config.maxBatchImages(),
+                config.allowUrlFetch() ? new UrlFetcher(config.maxBodyBytes(), 10_000) : null);
         this.app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = config.maxBodyBytes();
@@ -107,18 +108,18 @@ public final class DfdServer implements AutoCloseable {
         app.get("/v1/models", ctx -> ctx.json(Json.MAPPER.createObjectNode().set("models",
                 Json.MAPPER.createArrayNode().add(modelDescription))));
         app.post("/v1/detect", ctx -> {
-            Postprocessor post = postprocessor(ctx);
+            Decision decision = decision(ctx);
             Input input = single(ctx);
-            ctx.json(detect(input, post));
+            ctx.json(detect(input, decision));
         });
         app.post("/v1/detect/batch", ctx -> {
-            Postprocessor post = postprocessor(ctx);
+            Decision decision = decision(ctx);
             List<Input> inputs = many(ctx);
             // submit all first so they share batches, then collect
             List<Object> pending = new ArrayList<>();
             for (Input in : inputs) {
                 try {
-                    pending.add(batcher.submit(in.bytes()));
+                    pending.add(batcher.submit(in.bytes(), in.name(), decision));
                 } catch (BatchingDetector.Overloaded e) {
                     metrics.rejected("queue_full");
                     throw new ApiException(503, "overloaded", e.getMessage(), 1);
@@ -134,8 +135,8 @@ public final class DfdServer implements AutoCloseable {
                             .put("error", e.getMessage()));
                 } else {
                     @SuppressWarnings("unchecked")
-                    CompletableFuture<float[]> f = (CompletableFuture<float[]>) p;
-                    results.add(respond(inputs.get(i).name(), await(f), post));
+                    CompletableFuture<Detection> f = (CompletableFuture<Detection>) p;
+                    results.add(respond(await(f)));
                 }
             }
             ctx.json(Json.MAPPER.createObjectNode().put("model", modelId).set("results", results));
@@ -158,13 +159,14 @@ public final class DfdServer implements AutoCloseable {
             error(ctx, status, code, e.getMessage() == null ? "request failed" : e.getMessage(), 0);
         });
         app.exception(Exception.class, (e, ctx) -> {
-            String m = String.valueOf(e.getMessage());
-            if (m.contains("exceeds max") || m.contains("too large") || m.contains("Size limit")) {
-                error(ctx, 413, "too_large", "request body over the limit of " + config.maxBodyBytes() + " bytes", 0);
-            } else if (e instanceof IllegalStateException || e instanceof IOException) {
-                error(ctx, 400, "bad_request", "cannot read the request (" + m.replaceAll("\\s+", " ") + ")", 0);
+            if (e instanceof DfdException) { // a library refusal that no route mapped: the request's fault
+                error(ctx, 400, "bad_request", e.getMessage(), 0);
             } else {
-                error(ctx, 500, "internal", "internal error: " + e.getClass().getSimpleName(), 0);
+                System.err.println("dfd serve: internal error on " + ctx.method() + " " + ctx.path() + ": " + e);
+                if (System.getenv("DFD_DEBUG") != null) {
+                    e.printStackTrace();
+                }
+                error(ctx, 500, "internal", "internal error", 0);
             }
         });
     }
@@ -198,40 +200,29 @@ public final class DfdServer implements AutoCloseable {
         }
     }
 
-    /** Query parameters top_k, threshold, function over the server's defaults. */
-    private Postprocessor postprocessor(Context ctx) {
-        Postprocessor base = detector.postprocessor();
-        int topK = base.topK();
-        Double threshold = base.threshold();
-        ScoreFunction function = base.function();
+    /** Query parameters top_k, threshold, function, positive: this request's decision over the server's. */
+    private Decision decision(Context ctx) {
         try {
+            Integer topK = null;
             String k = ctx.queryParam("top_k");
             if (k != null) {
                 topK = Integer.parseInt(k.trim());
-                if (topK < 1) {
-                    throw new NumberFormatException();
-                }
             }
+            Double threshold = null;
             String t = ctx.queryParam("threshold");
             if (t != null) {
                 threshold = Double.parseDouble(t.trim());
-                if (!Double.isFinite(threshold)) {
-                    throw new NumberFormatException();
-                }
             }
             String f = ctx.queryParam("function");
-            if (f != null) {
-                function = ScoreFunction.parse(f);
-            }
+            ScoreFunction function = f == null ? null : ScoreFunction.parse(f);
+            Decision d = new Decision(topK, function, ctx.queryParam("positive"), threshold);
+            detector.postprocess(new float[detector.model().labels().size()], d); // an unknown label fails here
+            return d;
         } catch (NumberFormatException e) {
             throw new ApiException(400, "bad_parameter", "top_k must be a positive integer and threshold a number");
-        } catch (IllegalArgumentException e) {
+        } catch (DfdException e) {
             throw new ApiException(400, "bad_parameter", e.getMessage());
         }
-        return new Postprocessor(base.labels(), function, topK, base.positiveLabel(), threshold);
-    }
-
-    private record Input(String name, byte[] bytes) {
     }
 
     /** One image from multipart, a raw image body, or JSON {"image": base64} / {"url": ...}. */
@@ -245,118 +236,59 @@ public final class DfdServer implements AutoCloseable {
     }
 
     private List<Input> many(Context ctx) {
-        long length = ctx.contentLength();
-        if (length > config.maxBodyBytes()) {
-            metrics.rejected("too_large");
-            throw new ApiException(413, "too_large", "request body is " + length + " bytes, over the limit of "
-                    + config.maxBodyBytes());
-        }
-        String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
-        List<Input> inputs = new ArrayList<>();
-        if (type.startsWith("multipart/form-data")) {
-            for (UploadedFile f : ctx.uploadedFiles()) {
-                try (InputStream in = f.content()) {
-                    inputs.add(new Input(f.filename() == null || f.filename().isBlank() ? "upload" : f.filename(),
-                            in.readAllBytes()));
-                } catch (IOException e) {
-                    throw new ApiException(400, "bad_request", "cannot read the upload (" + e.getMessage() + ")");
-                }
-            }
-        } else if (type.startsWith("application/json")) {
-            JsonNode json;
-            try {
-                json = Json.MAPPER.readTree(body(ctx));
-            } catch (IOException e) {
-                throw new ApiException(400, "bad_json", "the body is not valid JSON");
-            }
-            if (json == null || !json.isObject()) {
-                throw new ApiException(400, "bad_json", "expected a JSON object like {\"image\": \"<base64>\"}");
-            }
-            addJson(json.get("image"), "image", inputs);
-            addJson(json.get("url"), "url", inputs);
-            JsonNode images = json.get("images");
-            if (images != null) {
-                if (!images.isArray()) {
-                    throw new ApiException(400, "bad_json", "\"images\" must be an array of base64 strings");
-                }
-                for (JsonNode i : images) {
-                    addJson(i, "image", inputs);
-                }
-            }
-            JsonNode urls = json.get("urls");
-            if (urls != null) {
-                if (!urls.isArray()) {
-                    throw new ApiException(400, "bad_json", "\"urls\" must be an array of strings");
-                }
-                for (JsonNode u : urls) {
-                    addJson(u, "url", inputs);
-                }
-            }
-        } else if (type.startsWith("image/") || type.startsWith("application/octet-stream")) {
-            inputs.add(new Input(ctx.header("X-Filename") != null ? ctx.header("X-Filename") : "body", body(ctx)));
-        } else {
-            throw new ApiException(415, "unsupported_media_type", "send the image as multipart/form-data, as an image/*"
-                    + " body, or as JSON {\"image\": \"<base64>\"}; got " + (type.isEmpty() ? "no content type" : type));
-        }
-        if (inputs.isEmpty()) {
-            throw new ApiException(400, "no_image", "the request holds no image");
-        }
-        if (inputs.size() > config.maxBatchImages()) {
-            throw new ApiException(413, "too_many_images", inputs.size() + " images, over the limit of "
-                    + config.maxBatchImages() + " per request");
-        }
-        for (Input in : inputs) {
-            if (in.bytes().length == 0) {
-                throw new ApiException(400, "empty_image", in.name() + ": empty image");
-            }
-        }
-        return inputs;
-    }
-
-    private void addJson(JsonNode node, String kind, List<Input> inputs) {
-        if (node == null || node.isNull()) {
-            return;
-        }
-        if (!node.isTextual()) {
-            throw new ApiException(400, "bad_json", "\"" + kind + "\" must be a string");
-        }
-        if (kind.equals("url")) {
-            if (!config.allowUrlFetch()) {
-                throw new ApiException(403, "url_fetch_disabled", "fetching images by URL is off (start the server"
-                        + " with --allow-url-fetch)");
-            }
-            inputs.add(new Input(node.asText(), fetcher.fetch(node.asText())));
-            return;
-        }
-        String b64 = node.asText();
-        int comma = b64.startsWith("data:") ? b64.indexOf(',') : -1; // accept data URLs too
         try {
-            String data = (comma >= 0 ? b64.substring(comma + 1) : b64).replaceAll("\\s", ""); // line breaks allowed
-            inputs.add(new Input("image", Base64.getDecoder().decode(data)));
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(400, "bad_base64", "\"image\" is not valid base64");
-        }
-    }
-
-    /** The body, read with a bound even when no Content-Length was sent. */
-    private byte[] body(Context ctx) {
-        try (InputStream in = ctx.req().getInputStream()) {
-            byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, config.maxBodyBytes() + 1));
-            if (data.length > config.maxBodyBytes()) {
+            return decoder.decode(new JavalinRequest(ctx, config.maxBodyBytes()));
+        } catch (ApiException e) {
+            if (e.status == 413) {
                 metrics.rejected("too_large");
-                throw new ApiException(413, "too_large", "request body over the limit of " + config.maxBodyBytes()
-                        + " bytes");
             }
-            return data;
-        } catch (IOException e) {
-            throw new ApiException(400, "bad_request", "cannot read the body (" + e.getMessage() + ")");
+            throw e;
         }
     }
 
-    private ObjectNode detect(Input input, Postprocessor post) {
-        CompletableFuture<float[]> logits;
+    /** The request as the decoder reads it. */
+    private record JavalinRequest(Context ctx, long maxBodyBytes) implements RequestDecoder.Request {
+        @Override
+        public String contentType() {
+            return ctx.contentType();
+        }
+
+        @Override
+        public long contentLength() {
+            return ctx.contentLength();
+        }
+
+        @Override
+        public String header(String name) {
+            return ctx.header(name);
+        }
+
+        @Override
+        public InputStream body() throws IOException {
+            return ctx.req().getInputStream();
+        }
+
+        @Override
+        public List<RequestDecoder.Part> files() {
+            List<UploadedFile> uploads;
+            try {
+                uploads = ctx.uploadedFiles();
+            } catch (IllegalStateException e) {
+                // Jetty's multipart parser reports a part or request over the configured sizes this way
+                throw RequestDecoder.tooLarge("upload over the limit of " + maxBodyBytes + " bytes");
+            }
+            List<RequestDecoder.Part> parts = new ArrayList<>();
+            for (UploadedFile f : uploads) {
+                parts.add(new RequestDecoder.Part(f.filename(), f.content()));
+            }
+            return parts;
+        }
+    }
+
+    private ObjectNode detect(Input input, Decision decision) {
+        CompletableFuture<Detection> detection;
         try {
-            logits = batcher.submit(input.bytes());
+            detection = batcher.submit(input.bytes(), input.name(), decision);
         } catch (BatchingDetector.Overloaded e) {
             metrics.rejected("queue_full");
             throw new ApiException(503, "overloaded", e.getMessage(), 1);
@@ -364,10 +296,10 @@ public final class DfdServer implements AutoCloseable {
             metrics.rejected("invalid_image");
             throw new ApiException(422, "invalid_image", input.name() + ": " + e.getMessage());
         }
-        return respond(input.name(), await(logits), post);
+        return respond(await(detection));
     }
 
-    private float[] await(CompletableFuture<float[]> f) {
+    private Detection await(CompletableFuture<Detection> f) {
         try {
             return f.get(config.inferenceTimeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -386,30 +318,31 @@ public final class DfdServer implements AutoCloseable {
         }
     }
 
-    private ObjectNode respond(String name, float[] logits, Postprocessor post) {
-        Prediction p = post.apply(logits);
-        ObjectNode o = DetectionJson.of(name, p);
+    private ObjectNode respond(Detection d) {
+        ObjectNode o = DetectionJson.of(d.source(), d.prediction());
         o.put("model", modelId);
         return o;
     }
 
     static ObjectNode describe(Detector d) {
         ObjectNode m = Json.MAPPER.createObjectNode();
-        String sha = Provenance.sha256(d.files().onnx());
-        m.put("id", Provenance.modelId(d));
+        ModelFiles files = d.model().files();
+        Decision decision = d.defaultDecision();
+        String sha = Provenance.sha256(files.onnx());
+        m.put("id", d.model().id());
         ArrayNode labels = m.putArray("labels");
-        d.config().labels().forEach(labels::add);
-        m.put("positive_label", d.postprocessor().positiveLabel());
-        if (d.postprocessor().threshold() == null) {
+        d.model().labels().forEach(labels::add);
+        m.put("positive_label", decision.positiveLabel());
+        if (decision.threshold() == null) {
             m.putNull("threshold");
         } else {
-            m.put("threshold", d.postprocessor().threshold());
+            m.put("threshold", decision.threshold());
         }
-        m.put("function", d.postprocessor().function().id());
-        m.put("model_type", d.config().modelType());
+        m.put("function", decision.function().id());
+        m.put("model_type", d.model().config().modelType());
         ArrayNode arch = m.putArray("architectures");
-        d.config().architectures().forEach(arch::add);
-        PreprocessorConfig p = d.preprocessorConfig();
+        d.model().config().architectures().forEach(arch::add);
+        PreprocessorConfig p = d.model().preprocessor();
         int[] size = p.fixedOutputSize();
         ObjectNode pre = m.putObject("preprocessing");
         pre.put("processor", p.processorType());
@@ -426,10 +359,10 @@ public final class DfdServer implements AutoCloseable {
         for (double v : p.imageStd()) {
             std.add(v);
         }
-        m.put("variant", d.files().variant() == null ? "default" : d.files().variant());
+        m.put("variant", files.variant() == null ? "default" : files.variant());
         m.put("onnx_sha256", sha);
-        if (d.files().externalData() != null) {
-            m.put("onnx_external_data_sha256", Provenance.sha256(d.files().externalData()));
+        if (files.externalData() != null) {
+            m.put("onnx_external_data_sha256", Provenance.sha256(files.externalData()));
         }
         m.put("dfd_version", dev.dfd.Dfd.version());
         return m;

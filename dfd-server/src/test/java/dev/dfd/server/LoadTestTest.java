@@ -17,7 +17,7 @@ class LoadTestTest {
     @Test
     void closedLoopAndBurstAreCountedOverKeepAliveConnections() throws Exception {
         Path images = Fixtures.dir().resolve("images");
-        try (Detector detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withIntraOpThreads(1));
+        try (Detector detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withThreads(1));
              DfdServer server = new DfdServer(detector, new ServerConfig("127.0.0.1", 0, null, 4, 1, 4, 1 << 20, 4,
                      false, 5_000, 10_000)).start()) {
             LoadTest load = new LoadTest("http://127.0.0.1:" + server.port(),

@@ -43,7 +43,7 @@ class ServerApiTest {
 
     @BeforeAll
     static void start() {
-        detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withIntraOpThreads(1)
+        detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withThreads(1)
                 .withLimits(new DecodeLimits(MAX_BODY, 1_000_000)));
         server = new DfdServer(detector, new ServerConfig("127.0.0.1", 0, null, 8, 2, 64, MAX_BODY, 4, false, 5_000,
                 10_000)).start();
@@ -112,14 +112,16 @@ class ServerApiTest {
     void batchKeepsOrderAndReportsBadImagesInPlace() throws Exception {
         Path bad = Files.createTempFile("bad", ".jpg");
         Files.writeString(bad, "not an image");
-        var m = multipart(image("grad_37x23.png"), bad, image("tall_9x40.png"));
+        Path empty = Files.createTempFile("empty", ".png");
+        var m = multipart(image("grad_37x23.png"), bad, image("tall_9x40.png"), empty);
         HttpResponse<String> r = post(port, "/v1/detect/batch", m.contentType(), m.body());
         assertEquals(200, r.statusCode(), r.body());
         JsonNode results = json(r).get("results");
-        assertEquals(3, results.size());
+        assertEquals(4, results.size());
         assertEquals("grad_37x23.png", results.get(0).get("path").asText());
         assertTrue(results.get(1).get("error").asText().startsWith("not an image"));
         assertEquals("tall_9x40.png", results.get(2).get("path").asText());
+        assertTrue(results.get(3).has("error"), "an empty file fails alone: " + results.get(3));
         String b64 = Base64.getEncoder().encodeToString(Files.readAllBytes(image("tiny_5x3.png")));
         JsonNode viaJson = json(post(port, "/v1/detect/batch", "application/json",
                 ("{\"images\": [\"" + b64 + "\", \"" + b64 + "\"]}").getBytes(StandardCharsets.UTF_8)));
@@ -135,7 +137,7 @@ class ServerApiTest {
     void everyErrorIsJsonWithItsCode() throws Exception {
         assertError(post(port, "/v1/detect", "text/plain", "hello".getBytes()), 415, "unsupported_media_type");
         assertError(post(port, "/v1/detect", "image/jpeg", "garbage".getBytes()), 422, "invalid_image");
-        assertError(post(port, "/v1/detect", "image/jpeg", new byte[0]), 400, "empty_image");
+        assertError(post(port, "/v1/detect", "image/jpeg", new byte[0]), 422, "invalid_image");
         assertError(post(port, "/v1/detect", "application/json", "{oops".getBytes()), 400, "bad_json");
         assertError(post(port, "/v1/detect", "application/json", "{\"image\": 5}".getBytes()), 400, "bad_json");
         assertError(post(port, "/v1/detect", "application/json", "{\"image\": \"%%%\"}".getBytes()), 400, "bad_base64");

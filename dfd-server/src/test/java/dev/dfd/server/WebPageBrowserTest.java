@@ -34,7 +34,7 @@ class WebPageBrowserTest {
         Path shot = Path.of("target/web-page-upload.png").toAbsolutePath();
         Files.createDirectories(shot.getParent());
         Files.deleteIfExists(shot);
-        try (Detector detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withIntraOpThreads(1));
+        try (Detector detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withThreads(1));
              DfdServer server = new DfdServer(detector, ServerConfig.DEFAULTS.withPort(0)).start()) {
             JsonNode api = Json.MAPPER.readTree(ServerTestSupport.post(server.port(), "/v1/detect", "image/png",
                     Files.readAllBytes(image)).body());
