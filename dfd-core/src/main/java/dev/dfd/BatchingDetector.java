@@ -1,43 +1,43 @@
 package dev.dfd;
 
-import dev.dfd.io.RgbImage;
-import dev.dfd.model.PixelBatch;
-import dev.dfd.preprocess.ImageProcessor;
+import dev.dfd.DetectionResult.Detection;
+import dev.dfd.DetectionResult.Failure;
+import dev.dfd.io.ImageException;
+import dev.dfd.postprocess.Postprocessor;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Micro-batching over one {@link Detector}: concurrent callers decode and preprocess on their own threads, then each of
- * {@code workers} inference threads gathers up to {@code maxBatch} waiting images (waiting at most
- * {@code maxWaitMillis} for more after the first) into a single ONNX Runtime call. The queue is bounded: when it is
- * full {@link #submit} refuses at once with {@link Overloaded}, so latency cannot grow without bound. {@link #close}
- * stops accepting and finishes what is queued.
+ * Micro-batching over one {@link Detector}, for servers: concurrent callers decode and preprocess on their own
+ * threads, then each of {@code workers} inference threads gathers up to {@code maxBatch} waiting images (waiting at
+ * most {@code maxWaitMillis} for more after the first) into one call of the detector's batch runner. The queue is
+ * bounded: when it is full {@link #submit} refuses at once with {@link Overloaded}, so latency cannot grow without
+ * bound. Each call brings its own {@link Decision}, so one session serves every request's settings.
+ *
+ * <pre>{@code
+ * try (BatchingDetector batcher = new BatchingDetector(detector, new BatchingDetector.Config(8, 2, 64, 2), null)) {
+ *     Detection d = batcher.submit(bytes, "upload.jpg", Decision.DEFAULT).get();
+ * }
+ * }</pre>
+ * {@link #close} stops accepting and finishes what is queued; close the Detector after it.
  */
 public final class BatchingDetector implements AutoCloseable {
     /**
      * @param maxBatch      images per inference call
      * @param maxWaitMillis how long the first image of a batch waits for others
      * @param queueCapacity images waiting for inference at most
-     * @param workers       inference threads, each forming and running its own batches (see
-     *                      {@link DetectorOptions#inferenceWorkers})
+     * @param workers       inference threads, each forming and running its own batches (see {@link RunPolicy})
      */
     public record Config(int maxBatch, long maxWaitMillis, int queueCapacity, int workers) {
         public Config {
             if (maxBatch < 1 || maxWaitMillis < 0 || queueCapacity < 1 || workers < 1) {
-                throw new IllegalArgumentException("batch >= 1, wait >= 0 ms, queue >= 1 and workers >= 1 required");
+                throw new DfdException("micro-batching needs batch >= 1, wait >= 0 ms, queue >= 1 and workers >= 1");
             }
-        }
-
-        /** One inference thread. */
-        public Config(int maxBatch, long maxWaitMillis, int queueCapacity) {
-            this(maxBatch, maxWaitMillis, queueCapacity, 1);
         }
     }
 
@@ -46,29 +46,27 @@ public final class BatchingDetector implements AutoCloseable {
         void onBatch(int size, long inferenceNanos);
     }
 
-    /** The queue is full: try again later. */
+    /** The queue is full, or the batcher is shutting down: try again later. */
     public static final class Overloaded extends DfdException {
         public Overloaded(String message) {
             super(message);
         }
     }
 
-    private record Item(float[] pixels, int height, int width, CompletableFuture<float[]> result) {
+    private record Item(ModelInput input, CompletableFuture<InferenceRunner.Outcome> outcome) {
     }
 
     private final Detector detector;
-    private final ImageProcessor processor;
     private final Config config;
-    private final Listener listener;
+    private final InferenceRunner.Listener listener;
     private final BlockingQueue<Item> queue;
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean accepting = true;
 
     public BatchingDetector(Detector detector, Config config, Listener listener) {
         this.detector = detector;
-        this.processor = new ImageProcessor(detector.preprocessorConfig());
         this.config = config;
-        this.listener = listener;
+        this.listener = listener == null ? null : listener::onBatch;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
         for (int i = 1; i <= config.workers(); i++) {
             Thread worker = new Thread(this::loop, "dfd-batcher-" + i);
@@ -96,25 +94,34 @@ public final class BatchingDetector implements AutoCloseable {
     }
 
     /**
-     * Decodes (on this thread), then queues for inference.
+     * Decodes and preprocesses (on this thread), then queues for inference.
      *
-     * @return the logits, completed by the inference thread
-     * @throws dev.dfd.io.ImageException a bad image (one-line reason)
-     * @throws Overloaded                the queue is full
+     * @param decision this call's decision, null for the detector's default
+     * @return the detection, completed by an inference thread (a model failure completes it with a DfdException)
+     * @throws ImageException a bad image (one-line reason, without the name)
+     * @throws Overloaded     the queue is full
+     * @throws DfdException   an unknown label in the decision
      */
-    public CompletableFuture<float[]> submit(byte[] bytes) {
+    public CompletableFuture<Detection> submit(byte[] bytes, String name, Decision decision) {
         if (!accepting) {
             throw new Overloaded("shutting down");
         }
-        RgbImage image = detector.decode(bytes);
-        RgbImage resized = processor.resize(image);
-        float[] pixels = new float[3 * resized.width() * resized.height()];
-        processor.toChw(resized, pixels, 0);
-        CompletableFuture<float[]> result = new CompletableFuture<>();
-        if (!queue.offer(new Item(pixels, resized.height(), resized.width(), result))) {
+        Postprocessor post = detector.postprocessor(decision);
+        Detector.Prepared prepared = detector.prepare(ImageSource.of(name, bytes), null);
+        if (!prepared.ok()) {
+            throw new ImageException(prepared.error());
+        }
+        CompletableFuture<InferenceRunner.Outcome> outcome = new CompletableFuture<>();
+        if (!queue.offer(new Item(prepared.inputs().get(0), outcome))) {
             throw new Overloaded("inference queue is full (" + config.queueCapacity() + " images)");
         }
-        return result;
+        return outcome.thenApply(o -> {
+            DetectionResult r = Detector.decide(name, o, post);
+            if (r instanceof Failure f) {
+                throw new DfdException(f.error());
+            }
+            return (Detection) r;
+        });
     }
 
     private void loop() {
@@ -135,49 +142,24 @@ public final class BatchingDetector implements AutoCloseable {
                     }
                     batch.add(next);
                 }
-                run(batch);
+                List<ModelInput> inputs = new ArrayList<>(batch.size());
+                batch.forEach(i -> inputs.add(i.input()));
+                InferenceRunner.Outcome[] outcomes = detector.call(() -> detector.runner().run(inputs, listener));
+                for (int i = 0; i < batch.size(); i++) {
+                    batch.get(i).outcome().complete(outcomes[i]);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             } catch (RuntimeException e) {
-                batch.forEach(i -> i.result().completeExceptionally(e));
+                batch.forEach(i -> i.outcome().completeExceptionally(e));
             } finally {
                 batch.clear();
             }
         }
         Item left;
         while ((left = queue.poll()) != null) {
-            left.result().completeExceptionally(new Overloaded("shutting down"));
-        }
-    }
-
-    /** One inference call per image size in the batch (fixed-size models: one call). */
-    private void run(List<Item> batch) {
-        Map<Long, List<Item>> bySize = new LinkedHashMap<>();
-        for (Item i : batch) {
-            bySize.computeIfAbsent(((long) i.height() << 32) | i.width(), k -> new ArrayList<>()).add(i);
-        }
-        for (List<Item> group : bySize.values()) {
-            Item first = group.get(0);
-            int plane = first.pixels().length;
-            float[] data = new float[group.size() * plane]; // (batch, 3, H, W)
-            for (int j = 0; j < group.size(); j++) {
-                System.arraycopy(group.get(j).pixels(), 0, data, j * plane, plane);
-            }
-            long start = System.nanoTime();
-            try {
-                float[][] logits = detector.classifier().run(new PixelBatch(data, group.size(), 3, first.height(),
-                        first.width()));
-                long nanos = System.nanoTime() - start;
-                if (listener != null) {
-                    listener.onBatch(group.size(), nanos);
-                }
-                for (int j = 0; j < group.size(); j++) {
-                    group.get(j).result().complete(logits[j]);
-                }
-            } catch (RuntimeException e) {
-                group.forEach(i -> i.result().completeExceptionally(e));
-            }
+            left.outcome().completeExceptionally(new Overloaded("shutting down"));
         }
     }
 

@@ -13,8 +13,9 @@ public sealed interface DetectionResult permits DetectionResult.Detection, Detec
             return prediction.label();
         }
 
+        /** The positive label's score (e.g. Fake's), what a threshold is compared with. */
         public float score() {
-            return prediction.score();
+            return prediction.positiveScore();
         }
     }
 

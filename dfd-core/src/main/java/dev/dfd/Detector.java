@@ -22,9 +22,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,64 +32,84 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * A deepfake detector over a Hugging Face image-classification model directory, the one data path of dfd:
- * bytes -> {@link ImageDecoder} -> {@link ImageProcessor} -> {@link OnnxClassifier} -> {@link Postprocessor}.
+ * A deepfake detector over a Hugging Face image-classification model directory: the one data path of dfd,
+ * <pre>
+ * bytes -> decode -> regions -> preprocess -> model -> postprocess -> decision -> result
+ * </pre>
+ * ({@link ImageDecoder}; the whole image; {@link ImageProcessor}; {@link OnnxClassifier} through the one batch
+ * runner; {@link Postprocessor} with the call's {@link Decision}). Every shell (CLI, server, Spark, bench, eval,
+ * training's validation) runs images through here.
  *
  * <pre>{@code
  * try (Detector detector = Detector.load(Path.of("models/default"))) {
  *     Detection d = detector.detect(Path.of("photo.jpg"));
  *     System.out.println(d.label() + " " + d.score());
+ *     Detection strict = detector.detect(Path.of("photo.jpg"), Decision.DEFAULT.withThreshold(0.9));
  * }
  * }</pre>
  *
- * <p>{@link #detectAll} decodes and preprocesses the next images on a thread pool while the current batch runs, and
- * delivers results in input order; with {@link DetectorOptions#inferenceWorkers} above 1 it runs that many batches at
- * once (one pool of that many threads per Detector, shared by concurrent detectAll calls). A Detector is thread-safe:
- * concurrent calls share the one ONNX session.
+ * <p>What needs its own ONNX Runtime session (model, variant, threads, prepacking) is fixed at {@link #load}; the
+ * {@link Decision} (threshold, positive label, top-k, score function) is per call, over the same session.
+ * {@link #detectAll} decodes and preprocesses the next images on a thread pool while batches run, runs
+ * {@link RunPolicy#workers} batches at once, and delivers results in input order.
+ *
+ * <p>Thread-safe: concurrent calls share the one session. {@link #close} may be called while calls run: new calls
+ * are refused with a {@link DfdException}, and the session is freed when the last running call has returned.
  */
 public final class Detector implements AutoCloseable {
-    private final ModelFiles files;
-    private final ModelConfig config;
+    private final ModelInfo model;
+    private final DetectorOptions options;
+    private final ImageDecoder decoder;
     private final ImageProcessor processor;
     private final OnnxClassifier classifier;
-    private final Postprocessor postprocessor;
-    private final ImageDecoder decoder;
-    private final DetectorOptions options;
+    private final InferenceRunner runner;
+    private final Postprocessor defaultPostprocessor;
+
+    // guarded by this: pools made on first use; calls running; closed flag
     private ExecutorService decodePool;
     private ExecutorService inferencePool;
+    private int activeCalls;
     private boolean closed;
+    private boolean freed;
+    /** Calls the current thread is inside (a sink or listener that closes the detector must not wait for itself). */
+    private static final ThreadLocal<int[]> CALL_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
-    private Detector(ModelFiles files, ModelConfig config, PreprocessorConfig preprocessorConfig,
-                     OnnxClassifier classifier, DetectorOptions options) {
-        this.files = files;
-        this.config = config;
-        this.processor = new ImageProcessor(preprocessorConfig);
-        this.classifier = classifier;
+    private Detector(ModelInfo model, DetectorOptions options, OnnxClassifier classifier) {
+        this.model = model;
         this.options = options;
+        this.classifier = classifier;
         this.decoder = new ImageDecoder(options.limits());
-        ScoreFunction function = options.function() != null ? options.function() : ScoreFunction.defaultFor(config);
-        try {
-            this.postprocessor = new Postprocessor(config.labels(), function, options.topK(), options.positiveLabel(),
-                    options.threshold());
-        } catch (IllegalArgumentException e) {
-            throw new DfdException(files.config() + ": " + e.getMessage());
-        }
+        this.processor = new ImageProcessor(model.preprocessor());
+        this.runner = new InferenceRunner(classifier);
+        this.defaultPostprocessor = postprocessor(options.decision(), model);
     }
 
-    /** Loads a model directory with default options. */
+    /** Loads a model directory with default options: every run-policy choice automatic. */
     public static Detector load(Path modelDir) {
         return load(modelDir, DetectorOptions.DEFAULTS);
     }
 
-    /** Loads a model directory (or an .onnx file beside its configs); every problem is a one-line DfdException. */
+    /**
+     * Loads a model directory (or an .onnx file beside its configs). Every problem (missing or malformed files, an
+     * ONNX graph that does not fit the configs, an unknown label in the default decision) is a one-line
+     * {@link DfdException} naming the file.
+     */
     public static Detector load(Path modelDir, DetectorOptions options) {
         ModelFiles files = ModelFiles.locate(modelDir, options.variant());
         ModelConfig config = ModelConfig.read(files.config());
         PreprocessorConfig pre = PreprocessorConfig.read(files.preprocessor());
-        OnnxClassifier classifier = OnnxClassifier.open(files.onnx(), options.intraOpThreads(), options.prepackWeights());
+        RunPolicy policy = RunPolicy.of(options, files.weightBytes(), Runtime.getRuntime().availableProcessors());
+        ModelInfo info = new ModelInfo(files, config, pre, Postprocessor.defaultPositive(config.labels()),
+                ScoreFunction.defaultFor(config), policy);
+        try {
+            postprocessor(options.decision(), info); // an unknown positive label fails before the session loads
+        } catch (DfdException e) {
+            throw new DfdException(files.config() + ": " + e.getMessage());
+        }
+        OnnxClassifier classifier = OnnxClassifier.open(files.onnx(), policy.threadsPerWorker(), policy.prepack());
         try {
             checkCompatible(files, config, pre, classifier);
-            return new Detector(files, config, pre, classifier, options);
+            return new Detector(info, options, classifier);
         } catch (RuntimeException e) {
             classifier.close();
             throw e;
@@ -114,48 +133,40 @@ public final class Detector implements AutoCloseable {
         }
     }
 
-    public ModelFiles files() {
-        return files;
-    }
-
-    public ModelConfig config() {
-        return config;
-    }
-
-    public PreprocessorConfig preprocessorConfig() {
-        return processor.config();
-    }
-
-    public Postprocessor postprocessor() {
-        return postprocessor;
-    }
-
-    public OnnxClassifier classifier() {
-        return classifier;
+    /** The model's files, configs, defaults and the run policy it was loaded with. */
+    public ModelInfo model() {
+        return model;
     }
 
     public DetectorOptions options() {
         return options;
     }
 
-    /** Decodes image bytes as transformers' load_image would (EXIF orientation, Pillow's RGB conversion). */
-    public RgbImage decode(byte[] bytes) {
-        return decoder.decode(bytes);
+    /** The decision of calls that pass none: the options' decision over the model's defaults, resolved. */
+    public Decision defaultDecision() {
+        Postprocessor p = defaultPostprocessor;
+        return new Decision(p.topK(), p.function(), p.positiveLabel(), p.threshold());
     }
 
-    /** pixel_values for one image: float32 (3, H, W). */
-    public float[] preprocess(RgbImage image) {
-        return processor.process(image);
-    }
+    // ---- single images ----
 
     /** Detects one image file; a bad file throws a DfdException whose message starts with the path. */
     public Detection detect(Path file) {
-        return single(ImageSource.of(file));
+        return detect(file, null);
+    }
+
+    /** Detects one image file with a decision of this call (null fields: the detector's defaults). */
+    public Detection detect(Path file, Decision decision) {
+        return single(ImageSource.of(file), decision);
     }
 
     /** Detects one encoded image held in memory. */
     public Detection detect(byte[] bytes, String name) {
-        return single(ImageSource.of(name, bytes));
+        return detect(bytes, name, null);
+    }
+
+    public Detection detect(byte[] bytes, String name, Decision decision) {
+        return single(ImageSource.of(name, bytes), decision);
     }
 
     /** Detects a BufferedImage, its samples taken as stored (no colour management, alpha dropped). */
@@ -163,85 +174,135 @@ public final class Detector implements AutoCloseable {
         return new Detection(name, predict(ImageDecoder.fromBufferedImage(image)));
     }
 
-    /** The prediction for a decoded image. */
+    /** The prediction for a decoded image, with the default decision. */
     public Prediction predict(RgbImage image) {
-        DetectionResult r = infer(List.of(prepare(0, "image", image))).get(0);
+        return predict(image, null);
+    }
+
+    public Prediction predict(RgbImage image, Decision decision) {
+        Postprocessor post = postprocessor(decision);
+        DetectionResult r = call(() -> infer(List.of(prepare("image", image)), post)).get(0);
         if (r instanceof Failure f) {
             throw new DfdException(f.error());
         }
         return ((Detection) r).prediction();
     }
 
-    private Detection single(ImageSource source) {
-        DetectionResult r = infer(List.of(prepare(0, source, null))).get(0);
+    private Detection single(ImageSource source, Decision decision) {
+        Postprocessor post = postprocessor(decision);
+        DetectionResult r = call(() -> infer(List.of(prepare(source, null)), post)).get(0);
         if (r instanceof Failure f) {
             throw new ImageException(f.source() + ": " + f.error());
         }
         return (Detection) r;
     }
 
+    // ---- the stages, one at a time (golden tests, benchmarks) ----
+
+    /** Decodes image bytes as transformers' load_image would (EXIF orientation, Pillow's RGB conversion). */
+    public RgbImage decode(byte[] bytes) {
+        return decoder.decode(bytes);
+    }
+
+    /** pixel_values for one image: float32 (3, H, W), resized as the model's processor does. */
+    public float[] preprocess(RgbImage image) {
+        return processor.process(image);
+    }
+
+    /** The model stage alone: logits (batch, num_labels) for a (batch, 3, H, W) tensor. */
+    public float[][] runModel(PixelBatch batch) {
+        return call(() -> classifier.run(batch));
+    }
+
+    /** The postprocess and decision stages alone: a prediction from one image's logits (num_labels). */
+    public Prediction postprocess(float[] logits, Decision decision) {
+        return postprocessor(decision).apply(logits);
+    }
+
+    // ---- many images ----
+
     /** Detects many files, in order; failures are results, never exceptions. */
     public List<DetectionResult> detectAll(List<Path> files) {
+        return detectAll(files, null);
+    }
+
+    public List<DetectionResult> detectAll(List<Path> files, Decision decision) {
         List<DetectionResult> out = new ArrayList<>(files.size());
-        detectAll(files.stream().map(ImageSource::of).iterator(), out::add);
+        detectAll(files.stream().map(ImageSource::of).iterator(), decision, null, out::add);
         return out;
     }
 
     /**
-     * Streams images through the model: decoding and preprocessing run on {@code decodeThreads} threads, ahead of
-     * inference by up to 1 + inferenceWorkers batches, and each result goes to {@code sink} in input order, on the
-     * calling thread.
-     * Memory stays bounded whatever the number of images.
+     * Streams images through the model: decoding and preprocessing run on the decode threads, ahead of inference by
+     * up to 1 + workers batches, and each result goes to {@code sink} in input order, on the calling thread. Memory
+     * stays bounded whatever the number of images.
      */
     public void detectAll(Iterator<? extends ImageSource> sources, Consumer<? super DetectionResult> sink) {
-        detectAll(sources, null, sink);
+        detectAll(sources, null, null, sink);
     }
 
     /**
-     * As {@link #detectAll(Iterator, Consumer)}, with {@code transform} applied to each decoded image before
-     * preprocessing (robustness tests: re-compression, blur, resizing, noise). Null means none.
+     * As {@link #detectAll(Iterator, Consumer)}, with this call's decision (null: the defaults) and {@code transform}
+     * applied to each decoded image before the regions are found (robustness tests: re-compression, blur, resizing,
+     * noise; null for none).
      */
-    public void detectAll(Iterator<? extends ImageSource> sources, ImageTransform transform,
+    public void detectAll(Iterator<? extends ImageSource> sources, Decision decision, ImageTransform transform,
                           Consumer<? super DetectionResult> sink) {
-        ExecutorService pool = pool();
-        int workers = options.inferenceWorkers();
+        Postprocessor post = postprocessor(decision);
+        call(() -> {
+            stream(sources, transform, post, sink);
+            return null;
+        });
+    }
+
+    private void stream(Iterator<? extends ImageSource> sources, ImageTransform transform, Postprocessor post,
+                        Consumer<? super DetectionResult> sink) {
+        RunPolicy policy = model.policy();
+        ExecutorService pool = decodePool();
+        int workers = policy.workers();
         ExecutorService inference = workers > 1 ? inferencePool() : null;
-        int window = options.batchSize() * (1 + workers) + options.decodeThreads();
+        int window = policy.batchSize() * (1 + workers) + policy.decodeThreads();
         ArrayDeque<Future<Prepared>> pending = new ArrayDeque<>();
         // batches running on the inference workers, oldest first; results leave in this order
         ArrayDeque<Future<List<DetectionResult>>> running = new ArrayDeque<>();
-        int[] next = {0};
         try {
             while (true) {
-                fill(pool, pending, sources, transform, window, next);
+                fill(pool, pending, sources, transform, window);
                 if (pending.isEmpty()) {
                     while (!running.isEmpty()) {
                         await(running.poll(), "running the model").forEach(sink);
                     }
                     return;
                 }
-                List<Prepared> chunk = new ArrayList<>(options.batchSize());
-                while (chunk.size() < options.batchSize() && !pending.isEmpty()) {
+                List<Prepared> chunk = new ArrayList<>(policy.batchSize());
+                while (chunk.size() < policy.batchSize() && !pending.isEmpty()) {
                     chunk.add(await(pending.poll(), "decoding"));
-                    fill(pool, pending, sources, transform, window, next);
+                    fill(pool, pending, sources, transform, window);
                 }
                 if (inference == null) {
-                    infer(chunk).forEach(sink);
+                    infer(chunk, post).forEach(sink);
                     continue;
                 }
-                running.add(inference.submit(() -> infer(chunk)));
+                running.add(inference.submit(() -> infer(chunk, post)));
                 while (running.size() >= workers || (running.peek() != null && running.peek().isDone())) {
                     await(running.poll(), "running the model").forEach(sink);
                 }
             }
         } finally {
             pending.forEach(f -> f.cancel(true));
-            // on an early exit (the sink or the source threw, an interrupt) batches may still be inside ONNX Runtime;
-            // wait for them, so that a close() right after never frees the session under a running call. Their
-            // results are dropped: the caller is leaving with an exception.
+            // on an early exit (the sink or the source threw, an interrupt) batches may still be inside ONNX Runtime:
+            // wait for them, so the session is never freed under a running call. Their results are dropped.
             for (Future<List<DetectionResult>> f : running) {
                 waitQuietly(f);
             }
+        }
+    }
+
+    private void fill(ExecutorService pool, ArrayDeque<Future<Prepared>> pending,
+                      Iterator<? extends ImageSource> sources, ImageTransform transform, int window) {
+        while (pending.size() < window && sources.hasNext()) {
+            ImageSource source = sources.next();
+            pending.add(pool.submit(() -> prepare(source, transform)));
         }
     }
 
@@ -253,21 +314,12 @@ public final class Detector implements AutoCloseable {
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
-            } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+            } catch (ExecutionException | CancellationException e) {
                 break;
             }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private void fill(ExecutorService pool, ArrayDeque<Future<Prepared>> pending, Iterator<? extends ImageSource> sources,
-                      ImageTransform transform, int window, int[] next) {
-        while (pending.size() < window && sources.hasNext()) {
-            ImageSource source = sources.next();
-            int index = next[0]++;
-            pending.add(pool.submit(() -> prepare(index, source, transform)));
         }
     }
 
@@ -289,98 +341,148 @@ public final class Detector implements AutoCloseable {
         }
     }
 
-    /** An image ready for the model, or the reason it is not. */
-    private record Prepared(int index, String source, float[] pixels, int height, int width, String error) {
+    // ---- the stages before the model ----
+
+    /** An image ready for the model (one input per region), or the one-line reason it is not. */
+    record Prepared(String source, List<ModelInput> inputs, String error) {
         boolean ok() {
             return error == null;
         }
     }
 
-    private Prepared prepare(int index, ImageSource source, ImageTransform transform) {
+    /** bytes -> decode -> [transform] -> regions -> preprocess; never throws for a bad image. */
+    Prepared prepare(ImageSource source, ImageTransform transform) {
         byte[] bytes;
         try {
             bytes = source.read(options.limits().maxBytes());
         } catch (IOException e) {
-            return new Prepared(index, source.name(), null, 0, 0, ImageSource.describe(e));
+            return new Prepared(source.name(), List.of(), ImageSource.describe(e));
         }
         try {
             RgbImage image = decoder.decode(bytes);
             if (transform != null) {
                 image = transform.apply(image, source.name());
             }
-            return prepare(index, source.name(), image);
+            return prepare(source.name(), image);
         } catch (DfdException e) {
-            return new Prepared(index, source.name(), null, 0, 0, e.getMessage());
+            return new Prepared(source.name(), List.of(), e.getMessage());
         } catch (RuntimeException | OutOfMemoryError e) {
-            return new Prepared(index, source.name(), null, 0, 0, "cannot process image (" + e + ")");
+            return new Prepared(source.name(), List.of(), "cannot process image (" + e + ")");
         }
     }
 
-    private Prepared prepare(int index, String name, RgbImage image) {
+    /** regions -> preprocess for a decoded image: today the whole image is the one region. */
+    private Prepared prepare(String name, RgbImage image) {
         RgbImage resized = processor.resize(image);
-        float[] pixels = new float[3 * resized.width() * resized.height()];
+        float[] pixels = new float[3 * resized.width() * resized.height()]; // (3, H, W)
         processor.toChw(resized, pixels, 0);
-        return new Prepared(index, name, pixels, resized.height(), resized.width(), null);
+        return new Prepared(name, List.of(new ModelInput(pixels, resized.height(), resized.width())), null);
     }
 
-    /** Runs the good images of a chunk, grouped by size so each group is one batch; results in chunk order. */
-    private List<DetectionResult> infer(List<Prepared> chunk) {
-        DetectionResult[] results = new DetectionResult[chunk.size()];
-        Map<Long, List<Integer>> bySize = new LinkedHashMap<>();
-        for (int i = 0; i < chunk.size(); i++) {
-            Prepared p = chunk.get(i);
+    /** model -> postprocess -> decision for a chunk of prepared images; results in chunk order. */
+    private List<DetectionResult> infer(List<Prepared> chunk, Postprocessor post) {
+        List<ModelInput> inputs = new ArrayList<>();
+        for (Prepared p : chunk) {
+            inputs.addAll(p.inputs());
+        }
+        InferenceRunner.Outcome[] outcomes = runner.run(inputs, null);
+        List<DetectionResult> results = new ArrayList<>(chunk.size());
+        int next = 0;
+        for (Prepared p : chunk) {
             if (!p.ok()) {
-                results[i] = new Failure(p.source(), p.error());
-            } else {
-                bySize.computeIfAbsent(((long) p.height() << 32) | p.width(), k -> new ArrayList<>()).add(i);
+                results.add(new Failure(p.source(), p.error()));
+                continue;
             }
+            InferenceRunner.Outcome o = outcomes[next];
+            next += p.inputs().size();
+            results.add(decide(p.source(), o, post));
         }
-        for (List<Integer> group : bySize.values()) {
-            Prepared first = chunk.get(group.get(0));
-            int plane = 3 * first.height() * first.width();
-            float[] data = new float[group.size() * plane]; // (batch, 3, H, W)
-            for (int j = 0; j < group.size(); j++) {
-                System.arraycopy(chunk.get(group.get(j)).pixels(), 0, data, j * plane, plane);
-            }
-            try {
-                float[][] logits = classifier.run(new PixelBatch(data, group.size(), 3, first.height(), first.width()));
-                for (int j = 0; j < group.size(); j++) {
-                    Prepared p = chunk.get(group.get(j));
-                    results[group.get(j)] = new Detection(p.source(), postprocessor.apply(logits[j]));
-                }
-            } catch (DfdException | IllegalArgumentException e) {
-                for (int i : group) {
-                    results[i] = new Failure(chunk.get(i).source(), e.getMessage());
-                }
-            }
-        }
-        return Arrays.asList(results);
+        return results;
     }
 
-    private synchronized ExecutorService pool() {
-        checkOpen();
+    /** One image's result from its model outcome. */
+    static DetectionResult decide(String source, InferenceRunner.Outcome outcome, Postprocessor post) {
+        if (outcome.error() != null) {
+            return new Failure(source, outcome.error());
+        }
+        try {
+            return new Detection(source, post.apply(outcome.logits()));
+        } catch (DfdException e) {
+            return new Failure(source, e.getMessage());
+        }
+    }
+
+    /** The postprocessor of a call: its decision over the detector's default decision. */
+    Postprocessor postprocessor(Decision decision) {
+        if (decision == null || decision.equals(Decision.DEFAULT)) {
+            return defaultPostprocessor;
+        }
+        try {
+            return postprocessor(decision.over(options.decision()), model);
+        } catch (DfdException e) {
+            throw new DfdException(model.files().config().getFileName() + ": " + e.getMessage());
+        }
+    }
+
+    private static Postprocessor postprocessor(Decision d, ModelInfo model) {
+        return new Postprocessor(model.config().labels(), d.function() != null ? d.function() : model.defaultFunction(),
+                d.topK() != null ? d.topK() : Decision.DEFAULT_TOP_K, d.positiveLabel(), d.threshold());
+    }
+
+    InferenceRunner runner() {
+        return runner;
+    }
+
+    // ---- lifetime ----
+
+    interface Call<T> {
+        T run();
+    }
+
+    /** Runs {@code body} as a call: refused once closed; the session is freed only after it returns. */
+    <T> T call(Call<T> body) {
+        enter();
+        try {
+            return body.run();
+        } finally {
+            exit();
+        }
+    }
+
+    private synchronized void enter() {
+        if (closed) {
+            throw new DfdException("the detector is closed");
+        }
+        activeCalls++;
+        CALL_DEPTH.get()[0]++;
+    }
+
+    private synchronized void exit() {
+        CALL_DEPTH.get()[0]--;
+        if (--activeCalls == 0) {
+            notifyAll();
+            if (closed) {
+                free();
+            }
+        }
+    }
+
+    private synchronized ExecutorService decodePool() {
         if (decodePool == null) {
-            decodePool = daemonPool(options.decodeThreads(), "dfd-decode-");
+            decodePool = daemonPool(model.policy().decodeThreads(), "dfd-decode-");
         }
         return decodePool;
     }
 
     private synchronized ExecutorService inferencePool() {
-        checkOpen();
         if (inferencePool == null) {
-            inferencePool = daemonPool(options.inferenceWorkers(), "dfd-inference-");
+            inferencePool = daemonPool(model.policy().workers(), "dfd-inference-");
         }
         return inferencePool;
     }
 
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("detector is closed");
-        }
-    }
-
     /** Daemon threads named prefix1, prefix2...: an unclosed Detector never keeps the JVM alive. */
-    private static ExecutorService daemonPool(int threads, String prefix) {
+    static ExecutorService daemonPool(int threads, String prefix) {
         AtomicInteger n = new AtomicInteger();
         return Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, prefix + n.incrementAndGet());
@@ -389,25 +491,40 @@ public final class Detector implements AutoCloseable {
         });
     }
 
+    /**
+     * Refuses new calls and frees the session once no call is running: waits for running calls, except when called
+     * from inside one (a sink that closes), where the last call to return frees it. Idempotent.
+     */
     @Override
     public synchronized void close() {
-        if (closed) {
+        closed = true;
+        if (CALL_DEPTH.get()[0] > 0) {
+            return; // the call we are inside frees the session when it returns
+        }
+        boolean interrupted = false;
+        while (activeCalls > 0) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        free();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void free() {
+        if (freed) {
             return;
         }
-        closed = true;
+        freed = true;
         if (decodePool != null) {
             decodePool.shutdownNow();
         }
         if (inferencePool != null) {
-            // a batch of another thread's detectAll may still be running: let it end before the session is freed
-            inferencePool.shutdown();
-            try {
-                if (!inferencePool.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES)) {
-                    throw new IllegalStateException("inference still running after 10 minutes; not closing the session");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            inferencePool.shutdownNow();
         }
         classifier.close();
     }

@@ -1,104 +1,115 @@
 package dev.dfd;
 
 import dev.dfd.io.DecodeLimits;
-import dev.dfd.postprocess.ScoreFunction;
 
 /**
- * How a {@link Detector} runs. Use {@link #DEFAULTS} and the {@code with...} methods.
+ * How a {@link Detector} loads and runs a model: the settings that need their own ONNX Runtime session (variant,
+ * threads, prepacking), the run policy's knobs, the bounds on untrusted images, and the default {@link Decision} of
+ * calls that give none. Zero means "choose": {@link RunPolicy#of} makes the choices, the same for every shell.
  *
- * @param variant        ONNX variant (null for model.onnx; quantized, fp16, int8, uint8 ...)
- * @param intraOpThreads ONNX Runtime threads per inference; 0 = one per core
- * @param batchSize      images per inference call
- * @param decodeThreads  threads decoding and preprocessing ahead of inference
- * @param topK           predictions listed per image (capped at the number of labels)
- * @param function       score function, null for the pipeline's default for this model
- * @param positiveLabel  the label the score/threshold are about, null to pick Fake/Deepfake/AI... or label 1
- * @param threshold      decide positive when its score >= threshold; null for argmax
+ * <pre>{@code
+ * DetectorOptions o = DetectorOptions.DEFAULTS.withVariant("int8").withExpectedImages(files.size())
+ *         .withDecision(Decision.DEFAULT.withThreshold(0.9));
+ * }</pre>
+ *
+ * @param variant        ONNX variant: null for onnx/model.onnx; quantized, fp16, int8, uint8... for
+ *                       onnx/model_VARIANT.onnx
+ * @param threads        ONNX Runtime threads in all, shared by the workers; 0 = one per core
+ * @param workers        inference calls run at once by {@link Detector#detectAll} and the micro-batcher; 0 = auto
+ * @param batchSize      images per inference call; 0 = auto (8, or 1 for models over 64 MiB)
+ * @param prepack        whether ONNX Runtime prepacks the weights at load
+ * @param decodeThreads  threads decoding and preprocessing ahead of inference; 0 = one per core
  * @param limits         bounds on untrusted images
- * @param prepackWeights let ONNX Runtime re-lay out the MatMul weights when the model loads (its default): 15-30%
- *                       faster inference, but for ViT-base about 1.3 s more to load (the packed weights replace the
- *                       mapped ones, so peak memory is about the same); worth it from a few dozen images on (#7 note)
- * @param inferenceWorkers batches {@link Detector#detectAll} runs at once, each on its own thread with
- *                       {@code intraOpThreads} ONNX Runtime threads: on 2 cores, 2 workers of 1 thread ran 8-34% more
- *                       images/s than 1 call of 2 threads (ViT-base fp32/int8, the default CNN; #7 note)
+ * @param expectedImages images the job will run, for the automatic choices; 0 = unknown or unbounded (a server)
+ * @param decision       the decision of calls that pass none
  */
-public record DetectorOptions(String variant, int intraOpThreads, int batchSize, int decodeThreads, int topK,
-                              ScoreFunction function, String positiveLabel, Double threshold, DecodeLimits limits,
-                              boolean prepackWeights, int inferenceWorkers) {
-    public static final DetectorOptions DEFAULTS = new DetectorOptions(null, 0, 8,
-            Runtime.getRuntime().availableProcessors(), 5, null, null, null, DecodeLimits.DEFAULT, true, 1);
+public record DetectorOptions(String variant, int threads, int workers, int batchSize, Prepack prepack,
+                              int decodeThreads, DecodeLimits limits, long expectedImages, Decision decision) {
+    /** Every choice automatic, the model's default decision. */
+    public static final DetectorOptions DEFAULTS = new DetectorOptions(null, 0, 0, 0, Prepack.AUTO, 0,
+            DecodeLimits.DEFAULT, 0, Decision.DEFAULT);
 
-    public DetectorOptions {
-        if (intraOpThreads < 0) {
-            throw new IllegalArgumentException("intra-op threads must be >= 0, got " + intraOpThreads);
-        }
-        if (batchSize < 1 || batchSize > 4096) {
-            throw new IllegalArgumentException("batch size must be 1..4096, got " + batchSize);
-        }
-        if (decodeThreads < 1 || decodeThreads > 256) {
-            throw new IllegalArgumentException("decode threads must be 1..256, got " + decodeThreads);
-        }
-        if (topK < 1) {
-            throw new IllegalArgumentException("top-k must be at least 1, got " + topK);
-        }
-        if (threshold != null && (threshold.isNaN() || threshold.isInfinite())) {
-            throw new IllegalArgumentException("threshold must be a finite number, got " + threshold);
-        }
-        if (limits == null) {
-            throw new IllegalArgumentException("limits must not be null");
-        }
-        if (inferenceWorkers < 1 || inferenceWorkers > 64) {
-            throw new IllegalArgumentException("inference workers must be 1..64, got " + inferenceWorkers);
+    /** When ONNX Runtime prepacks (re-lays out) the weights at load. */
+    public enum Prepack {
+        /** For jobs of more than {@link RunPolicy#PREPACK_MIN_IMAGES} images, servers and unknown job sizes. */
+        AUTO,
+        ALWAYS,
+        NEVER;
+
+        /** auto, always or never (yes/on and no/off too). */
+        public static Prepack parse(String s) {
+            return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "auto" -> AUTO;
+                case "always", "yes", "on", "true" -> ALWAYS;
+                case "never", "no", "off", "false" -> NEVER;
+                default -> throw new DfdException("unknown prepack setting '" + s + "', expected auto, always or never");
+            };
         }
     }
 
-    /** The options as they were before {@code prepackWeights} and {@code inferenceWorkers} (prepacked, one worker). */
-    public DetectorOptions(String variant, int intraOpThreads, int batchSize, int decodeThreads, int topK,
-                           ScoreFunction function, String positiveLabel, Double threshold, DecodeLimits limits) {
-        this(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, true, 1);
+    public DetectorOptions {
+        if (variant != null && variant.isBlank()) {
+            variant = null;
+        }
+        if (threads < 0 || threads > 1024) {
+            throw new DfdException("threads must be 0 (one per core) to 1024, got " + threads);
+        }
+        if (workers < 0 || workers > 64) {
+            throw new DfdException("workers must be 0 (auto) to 64, got " + workers);
+        }
+        if (batchSize < 0 || batchSize > 4096) {
+            throw new DfdException("batch size must be 0 (auto) to 4096, got " + batchSize);
+        }
+        if (decodeThreads < 0 || decodeThreads > 256) {
+            throw new DfdException("decode threads must be 0 (one per core) to 256, got " + decodeThreads);
+        }
+        if (expectedImages < 0) {
+            throw new DfdException("expected images must be >= 0, got " + expectedImages);
+        }
+        if (prepack == null) {
+            prepack = Prepack.AUTO;
+        }
+        if (limits == null) {
+            limits = DecodeLimits.DEFAULT;
+        }
+        if (decision == null) {
+            decision = Decision.DEFAULT;
+        }
     }
 
     public DetectorOptions withVariant(String v) {
-        return new DetectorOptions(v, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, prepackWeights, inferenceWorkers);
+        return new DetectorOptions(v, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages, decision);
     }
 
-    public DetectorOptions withIntraOpThreads(int n) {
-        return new DetectorOptions(variant, n, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, prepackWeights, inferenceWorkers);
+    public DetectorOptions withThreads(int n) {
+        return new DetectorOptions(variant, n, workers, batchSize, prepack, decodeThreads, limits, expectedImages, decision);
+    }
+
+    public DetectorOptions withWorkers(int n) {
+        return new DetectorOptions(variant, threads, n, batchSize, prepack, decodeThreads, limits, expectedImages, decision);
     }
 
     public DetectorOptions withBatchSize(int n) {
-        return new DetectorOptions(variant, intraOpThreads, n, decodeThreads, topK, function, positiveLabel, threshold, limits, prepackWeights, inferenceWorkers);
+        return new DetectorOptions(variant, threads, workers, n, prepack, decodeThreads, limits, expectedImages, decision);
+    }
+
+    public DetectorOptions withPrepack(Prepack p) {
+        return new DetectorOptions(variant, threads, workers, batchSize, p, decodeThreads, limits, expectedImages, decision);
     }
 
     public DetectorOptions withDecodeThreads(int n) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, n, topK, function, positiveLabel, threshold, limits, prepackWeights, inferenceWorkers);
-    }
-
-    public DetectorOptions withTopK(int k) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, k, function, positiveLabel, threshold, limits, prepackWeights, inferenceWorkers);
-    }
-
-    public DetectorOptions withFunction(ScoreFunction f) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, f, positiveLabel, threshold, limits, prepackWeights, inferenceWorkers);
-    }
-
-    public DetectorOptions withPositiveLabel(String label) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, label, threshold, limits, prepackWeights, inferenceWorkers);
-    }
-
-    public DetectorOptions withThreshold(Double t) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, t, limits, prepackWeights, inferenceWorkers);
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, n, limits, expectedImages, decision);
     }
 
     public DetectorOptions withLimits(DecodeLimits l) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, l, prepackWeights, inferenceWorkers);
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, l, expectedImages, decision);
     }
 
-    public DetectorOptions withPrepackWeights(boolean p) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, p, inferenceWorkers);
+    public DetectorOptions withExpectedImages(long n) {
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, n, decision);
     }
 
-    public DetectorOptions withInferenceWorkers(int w) {
-        return new DetectorOptions(variant, intraOpThreads, batchSize, decodeThreads, topK, function, positiveLabel, threshold, limits, prepackWeights, w);
+    public DetectorOptions withDecision(Decision d) {
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages, d);
     }
 }

@@ -52,9 +52,9 @@ public final class Provenance {
      * A short, stable id for a model as the API and scored rows name it: the model directory's name and the first
      * 12 hex digits of {@link #weightsSha256}, e.g. {@code default@3f9a0c1d2e4b}.
      */
-    public static String modelId(Detector detector) {
-        String name = detector.files().dir().toAbsolutePath().normalize().getFileName().toString();
-        return name + "@" + weightsSha256(detector.files()).substring(0, 12);
+    public static String modelId(ModelFiles files) {
+        String name = files.dir().toAbsolutePath().normalize().getFileName().toString();
+        return name + "@" + weightsSha256(files).substring(0, 12);
     }
 
     /**
@@ -77,20 +77,22 @@ public final class Provenance {
 
     /** A description of the detector's model and the environment, for reports and JSON. */
     public static Map<String, Object> of(Detector detector) {
+        ModelFiles files = detector.model().files();
+        Decision decision = detector.defaultDecision();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model_dir", detector.files().dir().toAbsolutePath().normalize().toString());
-        m.put("onnx_file", detector.files().onnx().toAbsolutePath().normalize().toString());
-        m.put("onnx_sha256", sha256(detector.files().onnx()));
-        Path data = detector.files().externalData();
+        m.put("model_dir", files.dir().toAbsolutePath().normalize().toString());
+        m.put("onnx_file", files.onnx().toAbsolutePath().normalize().toString());
+        m.put("onnx_sha256", sha256(files.onnx()));
+        Path data = files.externalData();
         if (data != null) {
             m.put("onnx_external_data", data.toAbsolutePath().normalize().toString());
             m.put("onnx_external_data_sha256", sha256(data));
         }
-        m.put("variant", detector.files().variant() == null ? "default" : detector.files().variant());
-        m.put("labels", detector.config().labels());
-        m.put("positive_label", detector.postprocessor().positiveLabel());
-        m.put("score_function", detector.postprocessor().function().id());
-        m.put("threshold", detector.postprocessor().threshold());
+        m.put("variant", files.variant() == null ? "default" : files.variant());
+        m.put("labels", detector.model().labels());
+        m.put("positive_label", decision.positiveLabel());
+        m.put("score_function", decision.function().id());
+        m.put("threshold", decision.threshold());
         m.put("dfd_version", Dfd.version());
         m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));

@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Micro-batching with several inference threads: every caller gets its own image's logits. */
@@ -22,7 +23,7 @@ class BatchingDetectorTest {
         try (var files = Files.list(Fixtures.dir().resolve("images"))) {
             files.filter(p -> p.toString().endsWith(".png")).sorted().forEach(images::add);
         }
-        try (Detector detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withIntraOpThreads(1))) {
+        try (Detector detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withThreads(1))) {
             List<float[]> expected = new ArrayList<>();
             for (Path p : images) {
                 expected.add(detector.detect(p).prediction().logits());
@@ -31,11 +32,17 @@ class BatchingDetectorTest {
             ExecutorService callers = Executors.newFixedThreadPool(4);
             try {
                 List<Future<float[]>> results = new ArrayList<>();
+                // every caller its own decision: one session serves them all
+
                 for (int i = 0; i < 60; i++) {
                     Path p = images.get(i % images.size());
                     results.add(callers.submit(() -> {
-                        CompletableFuture<float[]> f = batcher.submit(Files.readAllBytes(p));
-                        return f.get();
+                        CompletableFuture<DetectionResult.Detection> f = batcher.submit(Files.readAllBytes(p),
+                                p.toString(), Decision.DEFAULT.withTopK(1));
+                        DetectionResult.Detection d = f.get();
+                        assertEquals(1, d.prediction().predictions().size());
+                        assertEquals(p.toString(), d.source());
+                        return d.prediction().logits();
                     }));
                 }
                 for (int i = 0; i < results.size(); i++) {
@@ -45,8 +52,9 @@ class BatchingDetectorTest {
                 callers.shutdownNow();
                 batcher.close(10_000);
             }
-            assertThrows(BatchingDetector.Overloaded.class, () -> batcher.submit(Files.readAllBytes(images.get(0))));
+            assertThrows(BatchingDetector.Overloaded.class, () -> batcher.submit(Files.readAllBytes(images.get(0)), "x",
+                    null));
         }
-        assertThrows(IllegalArgumentException.class, () -> new BatchingDetector.Config(8, 5, 64, 0));
+        assertThrows(DfdException.class, () -> new BatchingDetector.Config(8, 5, 64, 0));
     }
 }

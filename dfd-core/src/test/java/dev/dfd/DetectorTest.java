@@ -35,7 +35,7 @@ class DetectorTest {
 
     @BeforeAll
     static void load() throws IOException {
-        detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withIntraOpThreads(1));
+        detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withThreads(1));
         expected = Fixtures.json("tiny-cnn/expected.json");
     }
 
@@ -73,7 +73,7 @@ class DetectorTest {
             }
         }
         try (Detector batched = Detector.load(Fixtures.tinyModel(),
-                DetectorOptions.DEFAULTS.withBatchSize(8).withDecodeThreads(3).withIntraOpThreads(1))) {
+                DetectorOptions.DEFAULTS.withBatchSize(8).withDecodeThreads(3).withThreads(1))) {
             List<DetectionResult> a = detector.detectAll(files);
             List<DetectionResult> b = batched.detectAll(files);
             for (int i = 0; i < files.size(); i++) {
@@ -100,7 +100,7 @@ class DetectorTest {
         for (int workers : new int[]{2, 3}) {
             for (int batch : new int[]{1, 4}) {
                 try (Detector parallel = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS
-                        .withInferenceWorkers(workers).withBatchSize(batch).withIntraOpThreads(1))) {
+                        .withWorkers(workers).withBatchSize(batch).withThreads(1))) {
                     List<DetectionResult> out = new ArrayList<>();
                     parallel.detectAll(files.stream().map(ImageSource::of).iterator(), out::add);
                     assertEquals(files.size(), out.size());
@@ -117,7 +117,7 @@ class DetectorTest {
                 }
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> DetectorOptions.DEFAULTS.withInferenceWorkers(0));
+        assertThrows(DfdException.class, () -> DetectorOptions.DEFAULTS.withWorkers(-1));
     }
 
     @Test
@@ -126,8 +126,8 @@ class DetectorTest {
         for (int i = 0; i < 40; i++) {
             files.add(image("noise_64x48.png"));
         }
-        Detector parallel = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withInferenceWorkers(3)
-                .withBatchSize(2).withIntraOpThreads(1));
+        Detector parallel = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withWorkers(3)
+                .withBatchSize(2).withThreads(1));
         int[] seen = {0};
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> parallel.detectAll(
                 files.stream().map(ImageSource::of).iterator(), r -> {
@@ -137,7 +137,8 @@ class DetectorTest {
                 }));
         assertEquals("sink full", e.getMessage());
         parallel.close(); // no batch may still be inside ONNX Runtime here (that would crash the JVM)
-        assertThrows(IllegalStateException.class, () -> parallel.detectAll(files));
+        assertEquals("the detector is closed", assertThrows(DfdException.class, () -> parallel.detectAll(files))
+                .getMessage());
     }
 
     @Test
@@ -261,10 +262,10 @@ class DetectorTest {
         Path dir = copyOfTinyModel();
         Files.copy(dir.resolve("onnx/model.onnx"), dir.resolve("onnx/model_quantized.onnx"));
         try (Detector q = Detector.load(dir, DetectorOptions.DEFAULTS.withVariant("quantized"))) {
-            assertEquals(dir.resolve("onnx/model_quantized.onnx"), q.files().onnx());
+            assertEquals(dir.resolve("onnx/model_quantized.onnx"), q.model().files().onnx());
         }
         try (Detector f = Detector.load(dir.resolve("onnx/model.onnx"))) {
-            assertEquals(dir, f.files().dir());
+            assertEquals(dir, f.model().files().dir());
         }
     }
 }

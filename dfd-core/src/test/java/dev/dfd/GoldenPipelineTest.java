@@ -47,7 +47,7 @@ class GoldenPipelineTest {
 
     private static Detector detector(String model, int batch) {
         return DETECTORS.computeIfAbsent(model + "@" + batch, k -> Detector.load(Golden.model(model),
-                DetectorOptions.DEFAULTS.withBatchSize(batch).withIntraOpThreads(1)));
+                DetectorOptions.DEFAULTS.withBatchSize(batch).withThreads(1)));
     }
 
     @TestFactory
@@ -95,7 +95,7 @@ class GoldenPipelineTest {
     }
 
     static dev.dfd.preprocess.ImageProcessor detectorProcessor(Detector detector) {
-        return new dev.dfd.preprocess.ImageProcessor(detector.preprocessorConfig());
+        return new dev.dfd.preprocess.ImageProcessor(detector.model().preprocessor());
     }
 
     static void checkPrediction(JsonNode expected, Prediction p) {

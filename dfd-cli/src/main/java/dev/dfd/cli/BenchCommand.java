@@ -10,7 +10,7 @@ import dev.dfd.Json;
 import dev.dfd.io.ImageFormat;
 import dev.dfd.io.RgbImage;
 import dev.dfd.model.PixelBatch;
-import dev.dfd.postprocess.Postprocessor;
+import dev.dfd.RunPolicy;
 import dev.dfd.preprocess.ImageProcessor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -96,19 +96,19 @@ final class BenchCommand implements Callable<Integer> {
         out.put("images", files.size()).put("cores", Runtime.getRuntime().availableProcessors())
                 .put("java", System.getProperty("java.version")).put("dfd_version", dev.dfd.Dfd.version())
                 .put("onnxruntime_version", ai.onnxruntime.OrtEnvironment.class.getPackage().getImplementationVersion())
-                .put("threads", model.totalThreads());
-        // the warm measurements are about steady throughput, so auto means prepacked (as a server runs)
-        boolean prepack = model.prepackFor(Long.MAX_VALUE);
-        out.put("prepack_weights_warm", prepack); // the cold-start children decide as detect does
-        DetectorOptions base = model.applyThreads(DetectorOptions.DEFAULTS.withVariant(model.variant)
-                .withPrepackWeights(prepack), Long.MAX_VALUE);
-        int workers = base.inferenceWorkers();
-        out.put("inference_workers", workers).put("intra_op_threads", base.intraOpThreads());
+                .put("threads", model.threads);
+        // the warm measurements are about steady throughput: an unbounded job, prepacked as a server runs (the
+        // cold-start children decide as detect does)
+        DetectorOptions base = model.options(0, 0, 0);
+        Detector d = Detector.load(model.modelDir(), base);
+        RunPolicy policy = d.model().policy();
+        int workers = policy.workers();
+        out.put("prepack_weights_warm", policy.prepack());
+        out.put("inference_workers", workers).put("intra_op_threads", policy.threadsPerWorker());
         ExecutorService callers = Executors.newFixedThreadPool(workers);
-        try (Detector d = Detector.load(model.modelDir(), base)) {
-            out.put("model", d.files().onnx().toString());
-            ImageProcessor processor = new ImageProcessor(d.preprocessorConfig());
-            Postprocessor post = d.postprocessor();
+        try (d) {
+            out.put("model", d.model().files().onnx().toString());
+            ImageProcessor processor = new ImageProcessor(d.model().preprocessor());
             // stages, one image at a time (decode and preprocess are per image; inference below per batch)
             List<RgbImage> decoded = new ArrayList<>();
             Stat decode = perImage(repeats, files.size(), () -> {
@@ -124,13 +124,12 @@ final class BenchCommand implements Callable<Integer> {
                     pixels.add(processor.process(img));
                 }
             });
-            int[] hw = d.preprocessorConfig().outputSize(decoded.get(0).width(), decoded.get(0).height());
+            int[] hw = d.model().preprocessor().outputSize(decoded.get(0).width(), decoded.get(0).height());
             int plane = 3 * hw[0] * hw[1];
             ArrayNode perBatch = out.putArray("batch_sizes");
             StringBuilder text = new StringBuilder();
-            text.append(String.format(Locale.ROOT, "dfd bench: %d images, %s, %d cores, %d inference worker(s) x %d"
-                            + " ONNX Runtime thread(s), prepacked %s%n", files.size(), d.files().onnx(),
-                    Runtime.getRuntime().availableProcessors(), workers, base.intraOpThreads(), prepack));
+            text.append(String.format(Locale.ROOT, "dfd bench: %d images, %s, %d cores, %s%n", files.size(),
+                    d.model().files().onnx(), Runtime.getRuntime().availableProcessors(), policy));
             text.append(String.format(Locale.ROOT, "  decode             %s%n", decode.text("images/s")));
             text.append(String.format(Locale.ROOT, "  resize+normalise   %s%n", preprocess.text("images/s")));
             for (String bsText : batchSizes.split(",")) {
@@ -149,7 +148,7 @@ final class BenchCommand implements Callable<Integer> {
                     for (int w = 0; w < workers; w++) {
                         running.add(callers.submit(() -> {
                             for (int c = 0; c < callsEach; c++) {
-                                logits[0] = d.classifier().run(pb);
+                                logits[0] = d.runModel(pb);
                             }
                         }));
                     }
@@ -164,7 +163,7 @@ final class BenchCommand implements Callable<Integer> {
                 Stat postprocess = perImage(repeats, logits[0].length * 1000, () -> {
                     for (int k = 0; k < 1000; k++) {
                         for (float[] l : logits[0]) {
-                            post.apply(l);
+                            d.postprocess(l, null);
                         }
                     }
                 });

@@ -1,6 +1,7 @@
 package dev.dfd.cli;
 
-import dev.dfd.DetectorOptions;
+import dev.dfd.Decision;
+import dev.dfd.DfdException;
 import dev.dfd.postprocess.ScoreFunction;
 import picocli.CommandLine.Option;
 
@@ -12,15 +13,23 @@ final class DecisionOptions {
     String positive;
 
     @Option(names = "--threshold", paramLabel = "T",
-            description = "Call an image positive when its positive-label score is >= T. Default: the top label.")
+            description = "Call an image positive when its positive-label score is >= T, a number in [0, 1]."
+                    + " Default: the top label.")
     Double threshold;
 
     @Option(names = "--function", paramLabel = "F",
             description = "softmax, sigmoid or none. Default: as transformers' pipeline picks for the model.")
     String function;
 
-    DetectorOptions applyTo(DetectorOptions o) {
-        return o.withPositiveLabel(positive).withThreshold(threshold)
-                .withFunction(function == null ? null : ScoreFunction.parse(function));
+    /** The decision these options ask for, with {@code topK} (null: the default). */
+    Decision decision(Integer topK) {
+        ScoreFunction f = function == null ? null : ScoreFunction.parse(function);
+        if (threshold != null && f != ScoreFunction.NONE && !(threshold >= 0 && threshold <= 1)) {
+            throw new DfdException("--threshold must be a number in [0, 1], got " + threshold);
+        }
+        if (topK != null && topK < 1) {
+            throw new DfdException("--top-k must be at least 1, got " + topK);
+        }
+        return new Decision(topK, f, positive, threshold);
     }
 }

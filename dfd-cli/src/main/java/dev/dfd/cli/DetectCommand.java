@@ -43,9 +43,6 @@ final class DetectCommand implements Callable<Integer> {
             description = "table, json (one object per line) or csv. Default: ${DEFAULT-VALUE}.")
     ResultWriter.Format format;
 
-
-
-
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "0",
             description = "Images per inference call; 0 = auto: 8, or 1 for models over 64 MiB (batching does not"
                     + " speed them up on a CPU and multiplies their memory). Default: auto.")
@@ -67,23 +64,15 @@ final class DetectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DetectorOptions options = DetectorOptions.DEFAULTS
-                .withVariant(model.variant)
-                .withBatchSize(model.batchSizeFor(batchSize))
-                .withTopK(topK)
-                .withLimits(new DecodeLimits(maxBytes, maxPixels));
-        options = decision.applyTo(options);
-        if (decodeThreads != null) {
-            options = options.withDecodeThreads(decodeThreads);
-        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int[] counts = new int[2]; // ok, failed
         List<ImageSource> sources = ImageFiles.sources(paths, stdin, maxBytes);
-        options = model.applyThreads(options.withPrepackWeights(model.prepackFor(sources.size())), sources.size());
+        DetectorOptions options = model.options(sources.size(), batchSize, decodeThreads == null ? 0 : decodeThreads)
+                .withLimits(new DecodeLimits(maxBytes, maxPixels)).withDecision(decision.decision(topK));
         try (Detector detector = Detector.load(model.modelDir(), options)) {
-            ResultWriter writer = ResultWriter.of(format, out, detector.config().labels(),
-                    detector.postprocessor().positiveLabel());
+            ResultWriter writer = ResultWriter.of(format, out, detector.model().labels(),
+                    detector.defaultDecision().positiveLabel());
             detector.detectAll(sources.iterator(), (DetectionResult r) -> {
                 writer.write(r);
                 counts[r instanceof DetectionResult.Failure ? 1 : 0]++;

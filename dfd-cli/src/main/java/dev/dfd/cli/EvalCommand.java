@@ -112,17 +112,14 @@ final class EvalCommand implements Callable<Integer> {
         }
         Evaluation.Options evalOptions = new Evaluation.Options(targetPrecision, perturbations);
         Dataset dataset = Dataset.open(data, split);
-        DetectorOptions options = DetectorOptions.DEFAULTS
-                .withVariant(model.variant).withBatchSize(model.batchSizeFor(batchSize))
-                .withPrepackWeights(model.prepackFor((long) dataset.images().size() * (1 + perturbations.size())));
-        options = model.applyThreads(decision.applyTo(options), dataset.images().size());
-        if (decodeThreads != null) {
-            options = options.withDecodeThreads(decodeThreads);
-        }
+        // every pass (clean and each perturbation) runs the whole data set
+        long images = (long) dataset.images().size() * (1 + perturbations.size());
+        DetectorOptions options = model.options(images, batchSize, decodeThreads == null ? 0 : decodeThreads)
+                .withDecision(decision.decision(null));
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Detector detector = Detector.load(model.modelDir(), options)) {
-            List<String> labels = detector.config().labels();
+            List<String> labels = detector.model().labels();
             LabelMapping labelMapping = LabelMapping.of(dataset.labels(), labels, mapping);
             Progress progress = new Progress(System.err, "eval", dataset.images().size(), Progress.wanted(quiet));
             AtomicInteger failed = new AtomicInteger();

@@ -77,7 +77,7 @@ abstract class ResultWriter {
                 String top = p.predictions().stream()
                         .map(ls -> String.format(Locale.ROOT, "%s %.4f", ls.label(), ls.score()))
                         .collect(Collectors.joining(", "));
-                out.printf(Locale.ROOT, "%-" + labelWidth + "s  %-10.4f  %-32s  %s%n", p.label(), p.score(), top,
+                out.printf(Locale.ROOT, "%-" + labelWidth + "s  %-10.4f  %-32s  %s%n", p.label(), p.positiveScore(), top,
                         r.source());
             }
             out.flush();
@@ -104,7 +104,7 @@ abstract class ResultWriter {
                 line.append(",,").append(",".repeat(labels.size())).append(',').append(quote(f.error()));
             } else {
                 Prediction p = ((Detection) r).prediction();
-                line.append(',').append(quote(p.label())).append(',').append(p.score());
+                line.append(',').append(quote(p.label())).append(',').append(p.positiveScore());
                 for (float s : p.scores()) {
                     line.append(',').append(s);
                 }

@@ -88,10 +88,9 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new DfdException(e.getMessage());
         }
-        // inference workers: that many batcher threads, each with its share of the threads (auto: 2 on 2+ threads)
-        DetectorOptions options = model.applyThreads(decision.applyTo(DetectorOptions.DEFAULTS.withVariant(model.variant)
-                .withPrepackWeights(model.prepackFor(Long.MAX_VALUE)).withTopK(topK)
-                .withLimits(new DecodeLimits(maxBody, maxPixels))), Long.MAX_VALUE);
+        // a server's job size is unbounded: the run policy prepacks and runs its workers as batcher threads
+        DetectorOptions options = model.options(0, 0, 0).withDecision(decision.decision(topK))
+                .withLimits(new DecodeLimits(maxBody, maxPixels));
         Detector detector = Detector.load(model.modelDir(), options);
         DfdServer server;
         try {

@@ -72,9 +72,9 @@ class ConvertGoldenTest {
 
     private static List<float[]> logits(Path dir, String variant, List<Path> images) {
         List<float[]> out = new ArrayList<>();
-        try (Detector d = Detector.load(dir, DetectorOptions.DEFAULTS.withVariant(variant).withIntraOpThreads(1))) {
+        try (Detector d = Detector.load(dir, DetectorOptions.DEFAULTS.withVariant(variant).withThreads(1))) {
             assertEquals(variant == null ? dir.resolve("onnx/model.onnx")
-                    : dir.resolve("onnx/model_" + variant + ".onnx"), d.files().onnx());
+                    : dir.resolve("onnx/model_" + variant + ".onnx"), d.model().files().onnx());
             for (DetectionResult r : d.detectAll(images)) {
                 out.add(assertInstanceOf(DetectionResult.Detection.class, r).prediction().logits());
             }

@@ -134,8 +134,8 @@ class ExternalDataTest {
         assertEquals(out.resolve("onnx/model.onnx_data"), files.externalData());
         assertEquals(Files.size(files.onnx()) + Files.size(files.externalData()), files.weightBytes());
         String withData;
-        try (Detector d = Detector.load(out, DetectorOptions.DEFAULTS.withIntraOpThreads(1))) {
-            withData = Provenance.modelId(d);
+        try (Detector d = Detector.load(out, DetectorOptions.DEFAULTS.withThreads(1))) {
+            withData = d.model().id();
             assertEquals("out@" + Provenance.weightsSha256(files).substring(0, 12), withData);
             assertNotEquals(Provenance.sha256(files.onnx()), Provenance.weightsSha256(files),
                     "the id changes when only the weights change");

@@ -1,5 +1,6 @@
 package dev.dfd.eval;
 
+import dev.dfd.Decision;
 import dev.dfd.DetectionResult;
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.Failure;
@@ -8,7 +9,6 @@ import dev.dfd.DfdException;
 import dev.dfd.ImageSource;
 import dev.dfd.ImageTransform;
 import dev.dfd.eval.Dataset.LabeledImage;
-import dev.dfd.postprocess.Postprocessor;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -33,7 +33,7 @@ public final class Evaluation {
         public Options {
             perturbations = List.copyOf(perturbations);
             if (targetPrecision != null && (targetPrecision <= 0 || targetPrecision > 1)) {
-                throw new IllegalArgumentException("target precision must be in (0, 1], got " + targetPrecision);
+                throw new dev.dfd.DfdException("target precision must be in (0, 1], got " + targetPrecision);
             }
         }
     }
@@ -65,12 +65,36 @@ public final class Evaluation {
     private Evaluation() {
     }
 
+    /**
+     * Evaluates {@code detector} on {@code dataset} with its default decision; see
+     * {@link #run(Detector, Decision, Dataset, LabelMapping, Options, Listener)}.
+     */
     public static Result run(Detector detector, Dataset dataset, LabelMapping mapping, Options options,
                              Listener listener) {
-        Postprocessor post = detector.postprocessor();
-        if (post.labels().size() < 2) {
-            throw new DfdException(detector.files().config() + ": evaluation needs a model with at least 2 labels");
+        return run(detector, null, dataset, mapping, options, listener);
+    }
+
+    /**
+     * Evaluates {@code detector} on {@code dataset}, every image through the detector's one data path.
+     *
+     * <pre>{@code
+     * Dataset data = Dataset.open(Path.of("faces"), "test");   // faces/test/{Real,Fake}/...
+     * LabelMapping mapping = LabelMapping.of(data.labels(), detector.model().labels(), Map.of());
+     * Result r = Evaluation.run(detector, null, data, mapping, new Options(null, List.of()), null);
+     * System.out.println(r.metrics().rocAuc());
+     * }</pre>
+     *
+     * @param decision the decision (threshold, positive label) predictions are made with; null for the default
+     */
+    public static Result run(Detector detector, Decision decision, Dataset dataset, LabelMapping mapping,
+                             Options options, Listener listener) {
+        if (detector.model().labels().size() < 2) {
+            throw new DfdException(detector.model().files().config() + ": evaluation needs a model with at least 2"
+                    + " labels");
         }
+        Decision resolved = decision == null ? detector.defaultDecision() : decision.over(detector.defaultDecision());
+        List<String> labels = detector.model().labels();
+        int positive = labels.indexOf(resolved.positiveLabel());
         List<LabeledImage> images = dataset.images();
         int[] trueIds = new int[images.size()];
         for (int i = 0; i < images.size(); i++) {
@@ -79,9 +103,9 @@ public final class Evaluation {
         long start = System.nanoTime();
         List<Scored> scored = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
-        runOnce(detector, images, null, (index, result) -> {
+        runOnce(detector, resolved, images, null, (index, result) -> {
             if (result instanceof Detection d) {
-                scored.add(new Scored(index, trueIds[index], post.labels().indexOf(d.label()), d.prediction().scores()));
+                scored.add(new Scored(index, trueIds[index], labels.indexOf(d.label()), d.prediction().scores()));
             } else {
                 failures.add((Failure) result);
             }
@@ -90,7 +114,7 @@ public final class Evaluation {
             }
         });
         double seconds = (System.nanoTime() - start) / 1e9;
-        EvalMetrics metrics = metrics(post, scored, options.targetPrecision());
+        EvalMetrics metrics = metrics(labels, positive, scored, options.targetPrecision());
 
         List<RobustnessRow> robustness = new ArrayList<>();
         if (!options.perturbations().isEmpty()) {
@@ -99,15 +123,15 @@ public final class Evaluation {
                 List<Scored> s = new ArrayList<>();
                 int[] failed = {0};
                 ImageTransform transform = (image, source) -> p.apply(image, source.hashCode());
-                runOnce(detector, images, transform, (index, result) -> {
+                runOnce(detector, resolved, images, transform, (index, result) -> {
                     if (result instanceof Detection d) {
-                        s.add(new Scored(index, trueIds[index], post.labels().indexOf(d.label()),
+                        s.add(new Scored(index, trueIds[index], labels.indexOf(d.label()),
                                 d.prediction().scores()));
                     } else {
                         failed[0]++;
                     }
                 });
-                robustness.add(row(p.name(), metrics(post, s, null), s.size(), failed[0]));
+                robustness.add(row(p.name(), metrics(labels, positive, s, null), s.size(), failed[0]));
             }
         }
         return new Result(dataset, metrics, scored, failures, robustness, seconds);
@@ -117,14 +141,15 @@ public final class Evaluation {
         void accept(int index, DetectionResult result);
     }
 
-    private static void runOnce(Detector detector, List<LabeledImage> images, ImageTransform transform,
-                                IndexedSink sink) {
+    private static void runOnce(Detector detector, Decision decision, List<LabeledImage> images,
+                                ImageTransform transform, IndexedSink sink) {
         Iterator<ImageSource> sources = images.stream().map(i -> ImageSource.of(i.path())).iterator();
         int[] next = {0};
-        detector.detectAll(sources, transform, r -> sink.accept(next[0]++, r));
+        detector.detectAll(sources, decision, transform, r -> sink.accept(next[0]++, r));
     }
 
-    private static EvalMetrics metrics(Postprocessor post, List<Scored> scored, Double targetPrecision) {
+    private static EvalMetrics metrics(List<String> labels, int positive, List<Scored> scored,
+                                       Double targetPrecision) {
         int n = scored.size();
         int[] yTrue = new int[n];
         int[] yPred = new int[n];
@@ -134,7 +159,7 @@ public final class Evaluation {
             yPred[i] = scored.get(i).predId();
             scores[i] = scored.get(i).scores();
         }
-        return EvalMetrics.compute(post.labels(), post.positiveIndex(), yTrue, yPred, scores, targetPrecision);
+        return EvalMetrics.compute(labels, positive, yTrue, yPred, scores, targetPrecision);
     }
 
     private static RobustnessRow row(String name, EvalMetrics m, int evaluated, int failed) {

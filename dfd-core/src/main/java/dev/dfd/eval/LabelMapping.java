@@ -59,7 +59,7 @@ public final class LabelMapping {
         for (String pair : spec.split(",")) {
             int eq = pair.indexOf('=');
             if (eq <= 0 || eq == pair.length() - 1) {
-                throw new IllegalArgumentException("--label-map expects data=model pairs like real=Real,ai=Fake, found '"
+                throw new dev.dfd.DfdException("--label-map expects data=model pairs like real=Real,ai=Fake, found '"
                         + pair + "'");
             }
             map.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
@@ -70,7 +70,7 @@ public final class LabelMapping {
     public int id(String dataLabel) {
         Integer id = ids.get(dataLabel);
         if (id == null) {
-            throw new IllegalArgumentException("unmapped label " + dataLabel);
+            throw new dev.dfd.DfdException("unmapped label " + dataLabel);
         }
         return id;
     }

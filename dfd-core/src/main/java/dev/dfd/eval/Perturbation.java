@@ -45,41 +45,41 @@ public sealed interface Perturbation {
     static Perturbation parse(String item) {
         int colon = item.indexOf(':');
         if (colon <= 0) {
-            throw new IllegalArgumentException(usage(item));
+            throw new dev.dfd.DfdException(usage(item));
         }
         String kind = item.substring(0, colon).toLowerCase(Locale.ROOT);
         double v;
         try {
             v = Double.parseDouble(item.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(usage(item));
+            throw new dev.dfd.DfdException(usage(item));
         }
         return switch (kind) {
             case "jpeg" -> {
                 if (v < 1 || v > 100 || v != Math.rint(v)) {
-                    throw new IllegalArgumentException("jpeg quality must be an integer 1..100, found " + item);
+                    throw new dev.dfd.DfdException("jpeg quality must be an integer 1..100, found " + item);
                 }
                 yield new Jpeg((int) v);
             }
             case "blur" -> {
                 if (v <= 0 || v > 50) {
-                    throw new IllegalArgumentException("blur sigma must be in (0, 50], found " + item);
+                    throw new dev.dfd.DfdException("blur sigma must be in (0, 50], found " + item);
                 }
                 yield new Blur(v);
             }
             case "downscale" -> {
                 if (v <= 0 || v >= 1) {
-                    throw new IllegalArgumentException("downscale factor must be in (0, 1), found " + item);
+                    throw new dev.dfd.DfdException("downscale factor must be in (0, 1), found " + item);
                 }
                 yield new Downscale(v);
             }
             case "noise" -> {
                 if (v <= 0 || v > 255) {
-                    throw new IllegalArgumentException("noise sigma must be in (0, 255], found " + item);
+                    throw new dev.dfd.DfdException("noise sigma must be in (0, 255], found " + item);
                 }
                 yield new Noise(v);
             }
-            default -> throw new IllegalArgumentException(usage(item));
+            default -> throw new dev.dfd.DfdException(usage(item));
         };
     }
 

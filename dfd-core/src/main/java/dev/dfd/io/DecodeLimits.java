@@ -13,7 +13,7 @@ public record DecodeLimits(long maxBytes, long maxPixels) {
 
     public DecodeLimits {
         if (maxBytes <= 0 || maxPixels <= 0) {
-            throw new IllegalArgumentException("limits must be positive: maxBytes=" + maxBytes + ", maxPixels=" + maxPixels);
+            throw new dev.dfd.DfdException("limits must be positive: maxBytes=" + maxBytes + ", maxPixels=" + maxPixels);
         }
     }
 }

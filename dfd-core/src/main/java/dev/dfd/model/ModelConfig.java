@@ -30,7 +30,7 @@ public record ModelConfig(String modelType, List<String> architectures, List<Str
         architectures = List.copyOf(architectures);
         labels = List.copyOf(labels);
         if (labels.isEmpty()) {
-            throw new IllegalArgumentException("a classifier needs at least one label");
+            throw new dev.dfd.DfdException("a classifier needs at least one label");
         }
     }
 

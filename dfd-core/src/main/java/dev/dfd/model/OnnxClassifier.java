@@ -97,7 +97,7 @@ public final class OnnxClassifier implements AutoCloseable {
      *
      * @param intraOpThreads threads ONNX Runtime may use inside one run; 0 lets it decide (one per core)
      * @param prepackWeights false skips ONNX Runtime's weight prepacking: a fast, lean load for a few images, at
-     *                       15-30% slower inference (see {@link dev.dfd.DetectorOptions#prepackWeights})
+     *                       15-30% slower inference (see {@link dev.dfd.RunPolicy})
      */
     public static OnnxClassifier open(Path file, int intraOpThreads, boolean prepackWeights) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -171,7 +171,7 @@ public final class OnnxClassifier implements AutoCloseable {
     /** Runs the model: logits as (batch, classes). */
     public float[][] run(PixelBatch batch) {
         if (closed) {
-            throw new IllegalStateException("classifier is closed");
+            throw new DfdException(file + ": the model session is closed");
         }
         try (OnnxTensor input = createInput(batch);
              OrtSession.Result result = session.run(Map.of(inputName, input))) {

@@ -12,11 +12,11 @@ package dev.dfd.model;
 public record PixelBatch(float[] data, int batch, int channels, int height, int width) {
     public PixelBatch {
         if (batch <= 0 || channels <= 0 || height <= 0 || width <= 0) {
-            throw new IllegalArgumentException("dimensions must be positive: " + batch + "x" + channels + "x"
+            throw new dev.dfd.DfdException("dimensions must be positive: " + batch + "x" + channels + "x"
                     + height + "x" + width);
         }
         if ((long) batch * channels * height * width != data.length) {
-            throw new IllegalArgumentException("data has " + data.length + " floats, expected " + batch + "x"
+            throw new dev.dfd.DfdException("data has " + data.length + " floats, expected " + batch + "x"
                     + channels + "x" + height + "x" + width);
         }
     }

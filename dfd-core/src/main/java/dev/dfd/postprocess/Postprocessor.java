@@ -31,7 +31,7 @@ public final class Postprocessor {
      */
     public Postprocessor(List<String> labels, ScoreFunction function, int topK, String positive, Double threshold) {
         if (topK < 1) {
-            throw new IllegalArgumentException("top-k must be at least 1, got " + topK);
+            throw new dev.dfd.DfdException("top-k must be at least 1, got " + topK);
         }
         this.labels = List.copyOf(labels);
         this.function = function;
@@ -61,7 +61,7 @@ public final class Postprocessor {
                 return j;
             }
         }
-        throw new IllegalArgumentException("unknown label '" + name + "', the model's labels are " + labels);
+        throw new dev.dfd.DfdException("unknown label '" + name + "', the model's labels are " + labels);
     }
 
     public ScoreFunction function() {
@@ -90,7 +90,7 @@ public final class Postprocessor {
 
     public Prediction apply(float[] logits) {
         if (logits.length != labels.size()) {
-            throw new IllegalArgumentException("model gave " + logits.length + " logits for " + labels.size()
+            throw new dev.dfd.DfdException("model gave " + logits.length + " logits for " + labels.size()
                     + " labels " + labels);
         }
         float[] scores = function.apply(logits);

@@ -26,7 +26,7 @@ public enum ScoreFunction {
         try {
             return valueOf(name.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown score function '" + name + "', expected softmax, sigmoid or none");
+            throw new dev.dfd.DfdException("unknown score function '" + name + "', expected softmax, sigmoid or none");
         }
     }
 

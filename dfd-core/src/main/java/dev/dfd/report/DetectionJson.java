@@ -31,7 +31,7 @@ public final class DetectionJson {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("path", path);
         o.put("label", p.label());
-        o.put("score", p.score());
+        o.put("score", p.positiveScore());
         ArrayNode preds = o.putArray("predictions");
         for (LabelScore ls : p.predictions()) {
             preds.addObject().put("label", ls.label()).put("score", ls.score());

@@ -78,7 +78,7 @@ class DatasetTest {
                 () -> LabelMapping.of(List.of("ai", "gan", "real"), model, Map.of()));
         assertTrue(e.getMessage().startsWith("data set labels [ai, gan] not among the model's labels [Real, Fake]"),
                 e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> LabelMapping.parse("ai"));
+        assertThrows(dev.dfd.DfdException.class, () -> LabelMapping.parse("ai"));
     }
 
     @Test
@@ -99,7 +99,7 @@ class DatasetTest {
             assertTrue(java.util.Arrays.equals(out.pixels(), p.apply(img, 7).pixels()), p.name() + " not repeatable");
         }
         for (String bad : List.of("jpeg:0", "jpeg:101", "blur:0", "downscale:1", "noise:-1", "sharpen:2", "jpeg")) {
-            assertThrows(IllegalArgumentException.class, () -> Perturbation.parse(bad), bad);
+            assertThrows(dev.dfd.DfdException.class, () -> Perturbation.parse(bad), bad);
         }
     }
 }

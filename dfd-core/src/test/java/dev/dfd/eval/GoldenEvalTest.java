@@ -43,9 +43,9 @@ class GoldenEvalTest {
     private static void check(String model, Path textFile, Path jsonFile) throws IOException {
         Path data = Golden.dir().resolve("datasets/imagefolder-seed0");
         JsonNode golden = Json.MAPPER.readTree(jsonFile.toFile());
-        try (Detector detector = Detector.load(Golden.model(model), DetectorOptions.DEFAULTS.withIntraOpThreads(1))) {
+        try (Detector detector = Detector.load(Golden.model(model), DetectorOptions.DEFAULTS.withThreads(1))) {
             Dataset dataset = Dataset.open(data, null);
-            LabelMapping mapping = LabelMapping.of(dataset.labels(), detector.config().labels(), Map.of());
+            LabelMapping mapping = LabelMapping.of(dataset.labels(), detector.model().config().labels(), Map.of());
             Evaluation.Result result = Evaluation.run(detector, dataset, mapping,
                     new Evaluation.Options(null, List.of()), null);
             String printed = TextReport.render(result, 4);
@@ -57,10 +57,10 @@ class GoldenEvalTest {
             assertEquals(golden.get("n").asInt(), result.scored().size());
             for (JsonNode img : golden.get("per_image")) {
                 Evaluation.Scored s = find(result, data.resolve(img.get("path").asText()));
-                assertEquals(img.get("true").asText(), detector.config().labels().get(s.trueId()));
-                assertEquals(img.get("pred").asText(), detector.config().labels().get(s.predId()));
-                for (int i = 0; i < detector.config().labels().size(); i++) {
-                    String label = detector.config().labels().get(i);
+                assertEquals(img.get("true").asText(), detector.model().config().labels().get(s.trueId()));
+                assertEquals(img.get("pred").asText(), detector.model().config().labels().get(s.predId()));
+                for (int i = 0; i < detector.model().config().labels().size(); i++) {
+                    String label = detector.model().config().labels().get(i);
                     assertEquals(img.at("/scores/" + label).asDouble(), s.scores()[i], 1e-5, img + " " + label);
                 }
             }

@@ -37,7 +37,7 @@ class PostprocessorTest {
         Postprocessor p = new Postprocessor(REAL_FAKE, ScoreFunction.SOFTMAX, 5, null, 0.9);
         Prediction lowFake = p.apply(new float[]{0f, 1f}); // Fake 0.731 < 0.9
         assertEquals("Real", lowFake.label());
-        assertEquals(0.7310586f, lowFake.score(), 1e-6f);
+        assertEquals(0.7310586f, lowFake.positiveScore(), 1e-6f);
         assertEquals("Fake", p.apply(new float[]{0f, 3f}).label()); // 0.953
         Postprocessor lenient = new Postprocessor(REAL_FAKE, ScoreFunction.SOFTMAX, 5, "fake", 0.2);
         assertEquals("Fake", lenient.apply(new float[]{1f, 0f}).label()); // Fake 0.269 >= 0.2
@@ -45,7 +45,7 @@ class PostprocessorTest {
 
     @Test
     void unknownPositiveLabelIsAnError() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        dev.dfd.DfdException e = assertThrows(dev.dfd.DfdException.class,
                 () -> new Postprocessor(REAL_FAKE, ScoreFunction.SOFTMAX, 5, "Forged", null));
         assertEquals("unknown label 'Forged', the model's labels are [Real, Fake]", e.getMessage());
     }

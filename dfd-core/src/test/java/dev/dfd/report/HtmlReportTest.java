@@ -45,9 +45,9 @@ class HtmlReportTest {
             }
         }
         Files.writeString(data.resolve("Fake/broken.jpg"), "not an image");
-        try (Detector d = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withIntraOpThreads(1))) {
+        try (Detector d = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withThreads(1))) {
             Dataset ds = Dataset.open(data, null);
-            Evaluation.Result r = Evaluation.run(d, ds, LabelMapping.of(ds.labels(), d.config().labels(), Map.of()),
+            Evaluation.Result r = Evaluation.run(d, ds, LabelMapping.of(ds.labels(), d.model().config().labels(), Map.of()),
                     new Evaluation.Options(0.9, Perturbation.parseList("jpeg:40,blur:1")), null);
             html = HtmlReport.render(r, Provenance.of(d), 4);
         }

@@ -113,7 +113,7 @@ public final class DfdSpark {
         Detector detector = ExecutorModels.get(resolved, settings); // on the driver: fails fast, gives the id
         ImageScorer scorer = new ImageScorer(resolved,
                 JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(settings),
-                Provenance.modelId(detector), Dfd.version(), images.schema());
+                detector.model().id(), Dfd.version(), images.schema());
         return images.mapPartitions(scorer, Encoders.row(ImageScorer.outputSchema(images.schema())));
     }
 
@@ -167,9 +167,9 @@ public final class DfdSpark {
         long start = System.nanoTime();
         Detector detector = ExecutorModels.get(resolve(spark, model),
                 ExecutorModels.settingsOf(spark.sparkContext().hadoopConfiguration()));
-        List<String> modelLabels = detector.config().labels();
+        List<String> modelLabels = detector.model().labels();
         if (modelLabels.size() < 2) {
-            throw new DfdException(detector.files().config() + ": evaluation needs a model with at least 2 labels");
+            throw new DfdException(detector.model().files().config() + ": evaluation needs a model with at least 2 labels");
         }
         Dataset<Row> input = labelled.withColumnRenamed("label", "true_label");
         List<Row> unlabelled = input.filter(col("true_label").isNull().or(col("true_label").equalTo("")))
@@ -217,14 +217,15 @@ public final class DfdSpark {
             throw new DfdException(source + ": no image could be evaluated (" + failures.size() + " failed, first: "
                     + (failures.isEmpty() ? "none" : failures.get(0).source() + ": " + failures.get(0).error()) + ")");
         }
-        EvalMetrics metrics = EvalMetrics.compute(modelLabels, detector.postprocessor().positiveIndex(),
+        EvalMetrics metrics = EvalMetrics.compute(modelLabels,
+                modelLabels.indexOf(detector.postprocess(new float[modelLabels.size()], model.decision()).positiveLabel()),
                 yTrue.build().toArray(), yPred.build().toArray(), scores.toArray(new float[0][]), targetPrecision);
         double seconds = (System.nanoTime() - start) / 1e9;
 
         String text = TextReport.render(metrics, List.of(), 4);
         Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(detector));
         provenance.put("model_uri", model.uri());
-        provenance.put("model_id", Provenance.modelId(detector));
+        provenance.put("model_id", detector.model().id());
         provenance.put("spark_version", spark.version());
         provenance.put("spark_master", spark.sparkContext().master());
         provenance.put("predictions", predictions);

@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * One detector per JVM (driver or executor) and model settings: loaded on first use, then shared by every
  * partition and task that runs in this JVM, for the JVM's life (its native memory goes with the process; closing it
  * from a shutdown hook could pull it from under a task still running). A model on a Hadoop file system is copied to
- * local disk once, because ONNX Runtime reads a local file. Each distinct {@link ModelRef} (decision settings
- * included) is its own session.
+ * local disk once, because ONNX Runtime reads a local file. Settings that differ only in their decision share one
+ * session: the decision is given per call.
  */
 public final class ExecutorModels {
     private static final Map<ModelRef, Detector> DETECTORS = new ConcurrentHashMap<>();
@@ -30,7 +30,8 @@ public final class ExecutorModels {
 
     /** The detector for these settings in this JVM, loading it the first time. */
     public static Detector get(ModelRef ref, Map<String, String> hadoopSettings) {
-        return DETECTORS.computeIfAbsent(ref, r -> Detector.load(localDir(r.uri(), hadoopSettings), r.options()));
+        return DETECTORS.computeIfAbsent(ref.session(), r -> Detector.load(localDir(r.uri(), hadoopSettings),
+                r.options()));
     }
 
     /**

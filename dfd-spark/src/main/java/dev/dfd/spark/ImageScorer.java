@@ -101,8 +101,8 @@ final class ImageScorer implements MapPartitionsFunction<Row, Row> {
         Map<String, String> settings = hadoopSettings.value();
         Detector detector = ExecutorModels.get(model, settings);
         Configuration conf = ExecutorModels.hadoopConf(settings);
-        List<String> labels = detector.config().labels();
-        int chunk = model.batchSize() * 4;
+        List<String> labels = detector.model().labels();
+        int chunk = detector.model().policy().batchSize() * 4;
         return new Iterator<>() {
             private Iterator<Row> ready = List.<Row>of().iterator();
 
@@ -137,7 +137,7 @@ final class ImageScorer implements MapPartitionsFunction<Row, Row> {
         }
         List<Row> out = new ArrayList<>(inputs.size());
         int[] next = {0};
-        detector.detectAll(sources.iterator(), result -> out.add(toRow(result, labels, inputs.get(next[0]++))));
+        detector.detectAll(sources.iterator(), model.decision(), null, result -> out.add(toRow(result, labels, inputs.get(next[0]++))));
         return out;
     }
 
@@ -147,7 +147,7 @@ final class ImageScorer implements MapPartitionsFunction<Row, Row> {
         if (result instanceof Detection d) {
             Prediction p = d.prediction();
             values[1] = p.label();
-            values[2] = p.score();
+            values[2] = p.positiveScore();
             Map<String, Float> scores = new LinkedHashMap<>();
             for (int i = 0; i < labels.size(); i++) {
                 scores.put(labels.get(i), p.scores()[i]);

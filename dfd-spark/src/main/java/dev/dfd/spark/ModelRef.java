@@ -1,5 +1,6 @@
 package dev.dfd.spark;
 
+import dev.dfd.Decision;
 import dev.dfd.DetectorOptions;
 import dev.dfd.io.DecodeLimits;
 import dev.dfd.postprocess.ScoreFunction;
@@ -13,11 +14,13 @@ import java.io.Serializable;
  *
  * @param uri            the model directory: a local path, or a Hadoop file-system URI (hdfs://, s3a://, file:)
  * @param variant        ONNX variant (null: model.onnx; "quantized", "fp16", ...)
- * @param intraOpThreads ONNX Runtime threads per session; 1 by default, since an executor runs one task per core
- *                       and every task calls the shared session on its own thread
+ * @param intraOpThreads ONNX Runtime threads of the session; 1 by default, since an executor runs one task per core
+ *                       and every task calls the shared session on its own thread (one inference worker each)
  * @param decodeThreads  decoding threads shared by the executor's tasks (0: one per available core)
- * @param batchSize      images per inference call inside a partition
- * @param topK           labels kept in {@code predictions}
+ * @param batchSize      images per inference call inside a partition; 0 = auto (the library's {@link
+ *                       dev.dfd.RunPolicy}: 8, or 1 for models over 64 MiB)
+ * @param topK           labels kept in {@code predictions} (the fields from here to {@code threshold} are the call's
+ *                       {@link Decision}: they do not need a session of their own)
  * @param function       score function id (null: the model's default)
  * @param positiveLabel  the label {@code score} is about (null: the model's default)
  * @param threshold      decision threshold on the positive score (null: argmax)
@@ -28,7 +31,7 @@ public record ModelRef(String uri, String variant, int intraOpThreads, int decod
                        String function, String positiveLabel, Double threshold, long maxBytes, long maxPixels)
         implements Serializable {
     public static ModelRef of(String uri) {
-        return new ModelRef(uri, null, 1, 0, 8, DetectorOptions.DEFAULTS.topK(), null, null, null,
+        return new ModelRef(uri, null, 1, 0, 0, Decision.DEFAULT_TOP_K, null, null, null,
                 DecodeLimits.DEFAULT.maxBytes(), DecodeLimits.DEFAULT.maxPixels());
     }
 
@@ -52,13 +55,20 @@ public record ModelRef(String uri, String variant, int intraOpThreads, int decod
                 maxPixels);
     }
 
-    /** The detector options these settings mean. */
+    /** The session these settings need: the same settings without the decision, the key of a loaded detector. */
+    ModelRef session() {
+        return withDecision(Decision.DEFAULT_TOP_K, null, null, null);
+    }
+
+    /** The detector options these settings mean: one worker per task, the decision given per call. */
     DetectorOptions options() {
-        int decoders = decodeThreads > 0 ? decodeThreads : Runtime.getRuntime().availableProcessors();
-        return DetectorOptions.DEFAULTS.withVariant(variant).withIntraOpThreads(intraOpThreads)
-                .withBatchSize(batchSize).withDecodeThreads(decoders).withTopK(topK)
-                .withFunction(function == null ? null : ScoreFunction.parse(function))
-                .withPositiveLabel(positiveLabel).withThreshold(threshold)
+        return DetectorOptions.DEFAULTS.withVariant(variant).withThreads(intraOpThreads).withWorkers(1)
+                .withBatchSize(batchSize).withDecodeThreads(decodeThreads)
                 .withLimits(new DecodeLimits(maxBytes, maxPixels));
+    }
+
+    /** The decision of every image scored with these settings. */
+    Decision decision() {
+        return new Decision(topK, function == null ? null : ScoreFunction.parse(function), positiveLabel, threshold);
     }
 }

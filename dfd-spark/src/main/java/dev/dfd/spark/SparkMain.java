@@ -101,13 +101,13 @@ public final class SparkMain implements Runnable {
         @Option(names = "--output", required = true, paramLabel = "URI", description = "Where to write.")
         String output;
 
-        @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N",
-                description = "Images per inference call. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--batch-size", defaultValue = "0", paramLabel = "N",
+                description = "Images per inference call; 0 = auto: 8, or 1 for models over 64 MiB (as dfd detect).")
         int batchSize;
 
-        @Option(names = "--threads-per-session", defaultValue = "1", paramLabel = "N",
-                description = "ONNX Runtime threads per session; an executor runs one task per core, each calling"
-                        + " the shared session. Default: ${DEFAULT-VALUE}.")
+        @Option(names = {"--threads", "--threads-per-session"}, defaultValue = "1", paramLabel = "N",
+                description = "ONNX Runtime threads of the executor's session; an executor runs one task per core,"
+                        + " each calling the shared session. Default: ${DEFAULT-VALUE}.")
         int intraOpThreads;
 
         @Option(names = "--decode-threads", defaultValue = "0", paramLabel = "N",
@@ -124,7 +124,9 @@ public final class SparkMain implements Runnable {
         @Option(names = "--function", paramLabel = "FN", description = "softmax, sigmoid or none.")
         String function;
 
-        @Option(names = "--positive-label", paramLabel = "LABEL", description = "The label the score is about.")
+        @Option(names = {"--positive", "--positive-label"}, paramLabel = "LABEL",
+                description = "The label the score and threshold are about. Default: the label that reads"
+                        + " Fake/Deepfake/AI/Synthetic, else label 1.")
         String positiveLabel;
 
         @Option(names = "--threshold", paramLabel = "T", description = "Decide positive when its score >= T.")

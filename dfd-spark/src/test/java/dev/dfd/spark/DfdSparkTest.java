@@ -140,8 +140,8 @@ class DfdSparkTest {
         assertEquals(files.size(), rows.size(), "one row per image file");
         Map<String, Row> got = byName(rows);
         int errors = 0;
-        try (Detector detector = Detector.load(model, DetectorOptions.DEFAULTS.withIntraOpThreads(1))) {
-            String id = Provenance.modelId(detector);
+        try (Detector detector = Detector.load(model, DetectorOptions.DEFAULTS.withThreads(1))) {
+            String id = detector.model().id();
             for (DetectionResult expected : detector.detectAll(files)) {
                 String name = Path.of(expected.source()).getFileName().toString();
                 Row row = got.get(name);
@@ -235,7 +235,7 @@ class DfdSparkTest {
         try (Detector detector = Detector.load(Fixtures.tinyModel())) {
             Dataset dataset = Dataset.open(root, null);
             Evaluation.Result local = Evaluation.run(detector, dataset,
-                    LabelMapping.of(dataset.labels(), detector.config().labels(), Map.of()),
+                    LabelMapping.of(dataset.labels(), detector.model().config().labels(), Map.of()),
                     new Evaluation.Options(0.9, List.of()), null);
             expected = TextReport.render(local, 4);
             assertEquals(local.failures().size(), outcome.failures().size());

@@ -33,7 +33,7 @@ final class ModelCard {
                         String command) {
         StringBuilder md = new StringBuilder();
         try (Detector d = Detector.load(bestDir, DetectorOptions.DEFAULTS)) {
-            String positive = d.postprocessor().positiveLabel();
+            String positive = d.defaultDecision().positiveLabel();
             Evaluation.Result val = evaluate(d, data.val, 0.99);
             BinaryMetrics.OperatingPoint t99 = val.metrics().targetPoint();
             Evaluation.Result test = data.test == null ? null : evaluate(d, data.test, null);
@@ -43,7 +43,7 @@ final class ModelCard {
                     .append("- deepfake-detection\n- image-classification\n- onnx\n---\n\n");
             md.append("# dfd deepfake face detector (").append(config.path("architectures").path(0).asText())
                     .append(", ").append(o.imageSize()).append(" px)\n\n");
-            md.append("Labels an image of a face `").append(String.join("` or `", d.config().labels()))
+            md.append("Labels an image of a face `").append(String.join("` or `", d.model().labels()))
                     .append("`. Trained from scratch in Java with `dfd train` (DJL, PyTorch CPU engine) on face crops of the")
                     .append(" DFDC deepfake challenge. ").append(String.format(Locale.ROOT, "%,d", params))
                     .append(" parameters; `onnx/model.onnx` runs in `dfd detect`, ONNX Runtime and transformers.js")
@@ -136,12 +136,12 @@ final class ModelCard {
     }
 
     private static Evaluation.Result evaluate(Detector d, Dataset ds, Double targetPrecision) {
-        LabelMapping mapping = LabelMapping.of(ds.labels(), d.config().labels(), Map.of());
+        LabelMapping mapping = LabelMapping.of(ds.labels(), d.model().labels(), Map.of());
         return Evaluation.run(d, ds, mapping, new Evaluation.Options(targetPrecision, List.of()), null);
     }
 
     private static BinaryMetrics.OperatingPoint pointOnTest(Evaluation.Result test, Detector d, double threshold) {
-        int positive = d.postprocessor().positiveIndex();
+        int positive = d.model().defaultPositiveIndex();
         boolean[] y = new boolean[test.scored().size()];
         double[] s = new double[y.length];
         for (int i = 0; i < y.length; i++) {

@@ -94,8 +94,8 @@ class TrainerTest {
             }
         }
         // the exported best model runs in the detection path
-        try (Detector d = Detector.load(tmp.resolve("full/best"), DetectorOptions.DEFAULTS.withIntraOpThreads(1))) {
-            assertEquals(List.of("Real", "Fake"), d.config().labels());
+        try (Detector d = Detector.load(tmp.resolve("full/best"), DetectorOptions.DEFAULTS.withThreads(1))) {
+            assertEquals(List.of("Real", "Fake"), d.model().config().labels());
             DetectionResult r = d.detectAll(List.of(Fixtures.dir().resolve("images/noise_64x48.png"))).get(0);
             assertInstanceOf(DetectionResult.Detection.class, r);
         }

@@ -1,0 +1,40 @@
+package dev.dfd;
+
+import dev.dfd.model.ModelConfig;
+import dev.dfd.model.ModelFiles;
+import dev.dfd.postprocess.ScoreFunction;
+import dev.dfd.preprocess.PreprocessorConfig;
+
+import java.util.List;
+
+/**
+ * What a {@link Detector} has loaded: the model's files and configs, its defaults, and how it runs.
+ *
+ * <pre>{@code
+ * ModelInfo m = detector.model();
+ * System.out.println(m.labels() + " positive " + m.defaultPositiveLabel() + ", " + m.policy());
+ * }</pre>
+ *
+ * @param files                 where the configs and ONNX weights are
+ * @param config                config.json: labels, architecture, problem type
+ * @param preprocessor          preprocessor_config.json as dfd reads it
+ * @param defaultPositiveIndex  id of the label a score is about when a decision names none
+ * @param defaultFunction       the score function transformers' pipeline picks for this model
+ * @param policy                batch size, workers, threads and prepacking, as chosen at load
+ */
+public record ModelInfo(ModelFiles files, ModelConfig config, PreprocessorConfig preprocessor,
+                        int defaultPositiveIndex, ScoreFunction defaultFunction, RunPolicy policy) {
+    /** Labels in id order. */
+    public List<String> labels() {
+        return config.labels();
+    }
+
+    public String defaultPositiveLabel() {
+        return config.labels().get(defaultPositiveIndex);
+    }
+
+    /** A short, stable id: the directory's name and the first 12 hex digits of the weights' sha256. */
+    public String id() {
+        return Provenance.modelId(files);
+    }
+}
