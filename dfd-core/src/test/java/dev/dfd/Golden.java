@@ -1,6 +1,7 @@
 package dev.dfd;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -17,22 +18,49 @@ import java.util.List;
 public final class Golden {
     public static final List<String> MODELS = List.of("vit-tiny-seed0", "vit-tiny64-seed1-imagenet-single",
             "vit-tiny-seed2-legacy-preproc");
+    /** One tiny model per family public detectors use, each with its real checkpoints' image processor. */
+    public static final List<String> ZOO = List.of("deit-seed0", "siglip-seed0", "convnext-seed0",
+            "convnextv2-seed0", "resnet-seed0", "swin-seed0", "beit-seed0", "efficientnet-seed0", "dinov2-seed0",
+            "clip-seed0");
     /** Images transformers itself misreads (taken as channels-first): checked for sanity, not equality. */
     public static final List<String> TRANSFORMERS_QUIRKS = List.of("one_1x1.png", "strip_40x3.png");
 
     private Golden() {
     }
 
-    /** The golden directory, or a skipped test when it is not there (a user's fresh clone). */
+    /**
+     * The golden directory. When it is not there (a user's fresh clone) the calling test is skipped with the reason,
+     * and fails instead when the environment variable CI is "true", so a build server cannot silently skip it.
+     */
     public static Path dir() {
         String configured = System.getProperty("dfd.golden.dir", "../shared/golden");
         Path dir = Path.of(configured);
         if (!Files.isDirectory(dir)) {
             dir = Path.of("..", configured); // run from a module directory
         }
-        Assumptions.assumeTrue(Files.isDirectory(dir.resolve("expected")),
-                "golden reference not found at " + configured + "; skipping the golden suite");
+        if (!Files.isDirectory(dir.resolve("expected"))) {
+            String reason = "golden reference not found at " + configured + " (system property dfd.golden.dir)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                Assertions.fail(reason + "; CI=true requires it");
+            }
+            Assumptions.abort(reason + "; skipping the golden suite");
+        }
         return dir;
+    }
+
+    /** Test names for a suite whose golden files are missing: one skipped test per name, so the skip shows. */
+    public static boolean present() {
+        String configured = System.getProperty("dfd.golden.dir", "../shared/golden");
+        return Files.isDirectory(Path.of(configured).resolve("expected"))
+                || Files.isDirectory(Path.of("..", configured).resolve("expected"));
+    }
+
+    public static Path zooModel(String name) {
+        return dir().resolve("zoo").resolve(name);
+    }
+
+    public static JsonNode expectedZooImages(String model) throws IOException {
+        return Json.MAPPER.readTree(dir().resolve("expected").resolve("zoo").resolve(model + ".images.json").toFile());
     }
 
     public static Path model(String name) {
