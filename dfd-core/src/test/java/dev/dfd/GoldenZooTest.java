@@ -59,12 +59,11 @@ class GoldenZooTest {
 
     @TestFactory
     List<DynamicNode> everyFamilyOnEveryImage() throws IOException {
+        if (!Golden.present()) {
+            return new ArrayList<>(Golden.skipped(Golden.ZOO));
+        }
         List<DynamicNode> tests = new ArrayList<>();
         for (String model : Golden.ZOO) {
-            if (!Golden.present()) {
-                tests.add(DynamicTest.dynamicTest(model, Golden::dir)); // skipped with the reason (fails on CI)
-                continue;
-            }
             for (JsonNode expected : Golden.expectedZooImages(model).get("results")) {
                 String image = expected.get("image").asText();
                 tests.add(DynamicTest.dynamicTest(model + " / " + image, () -> checkImage(model, image, expected)));
