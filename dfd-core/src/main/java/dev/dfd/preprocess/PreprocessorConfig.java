@@ -114,7 +114,12 @@ public record PreprocessorConfig(String processorType, ProcessorType type, boole
         if (name == null) {
             name = Json.string(o, "feature_extractor_type", ProcessorType.VIT.className, file);
         }
-        ProcessorType type = ProcessorType.ofClassName(name);
+        ProcessorType type;
+        try {
+            type = ProcessorType.ofClassName(name);
+        } catch (IllegalArgumentException e) {
+            throw new DfdException(file + ": " + e.getMessage());
+        }
 
         boolean doResize = Json.bool(o, "do_resize", true, file);
         int height = type.defaultHeight;
