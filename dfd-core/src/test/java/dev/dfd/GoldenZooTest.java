@@ -72,6 +72,22 @@ class GoldenZooTest {
         return tests;
     }
 
+    /** The float32 "classifier.bias" of a safetensors file (8-byte header length, JSON header, raw data). */
+    static float[] classifierBias(java.nio.file.Path file) throws IOException {
+        byte[] b = Files.readAllBytes(file);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int headerLength = (int) buf.getLong(0);
+        JsonNode t = Json.MAPPER.readTree(new String(b, 8, headerLength, java.nio.charset.StandardCharsets.UTF_8))
+                .get("classifier.bias");
+        assertEquals("F32", t.get("dtype").asText());
+        int start = 8 + headerLength + t.at("/data_offsets/0").asInt();
+        float[] out = new float[t.at("/shape/0").asInt()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = buf.getFloat(start + 4 * i);
+        }
+        return out;
+    }
+
     private static void checkImage(String model, String image, JsonNode expected) throws IOException {
         Detector detector = detector(model);
         byte[] bytes = Files.readAllBytes(Golden.dir().resolve("images").resolve(image));
@@ -102,7 +118,14 @@ class GoldenZooTest {
             diff = Math.max(diff, Math.abs(p.logits()[i] - expected.at("/logits/" + i).asDouble()));
         }
         MAX_LOGIT_DIFF.merge(model, diff, Math::max);
-        Assumptions.assumeFalse(model.equals("efficientnet-seed0"), EFFICIENTNET_EXPORT_DEFECT);
+        if (model.equals("efficientnet-seed0") && diff > 1e-4) {
+            // the defect's signature: the logits are the classifier bias alone (features divided by 102,400)
+            float[] bias = classifierBias(Golden.zooModel(model).resolve("model.safetensors"));
+            for (int i = 0; i < bias.length; i++) {
+                assertEquals(bias[i], p.logits()[i], 1e-5, "logit " + i + " vs classifier.bias");
+            }
+            Assumptions.abort(EFFICIENTNET_EXPORT_DEFECT);
+        }
         GoldenPipelineTest.checkPrediction(expected, p);
     }
 }
