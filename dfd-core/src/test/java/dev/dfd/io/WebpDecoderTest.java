@@ -77,7 +77,7 @@ class WebpDecoderTest {
     }
 
     @Test
-    void lossyAlphaKeepsTheColourUnderTransparentPixels() throws IOException {
+    void alphaKeepsTheColourUnderTransparentPixels() throws IOException {
         byte[] bytes = Files.readAllBytes(Fixtures.dir().resolve("webp/lossless_alpha_37x21.webp"));
         RgbImage img = new ImageDecoder().decode(bytes);
         // the left columns have alpha 0 (exact=True kept their colour): not composited onto black
