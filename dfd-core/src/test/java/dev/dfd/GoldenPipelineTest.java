@@ -7,7 +7,6 @@ import dev.dfd.io.RgbImage;
 import dev.dfd.postprocess.LabelScore;
 import dev.dfd.postprocess.Prediction;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -35,11 +34,6 @@ class GoldenPipelineTest {
     private static final double SCORE_TOLERANCE = 1e-5;
     private static final Map<String, Detector> DETECTORS = new HashMap<>();
 
-    @BeforeAll
-    static void skipWithoutGolden() {
-        Golden.dir();
-    }
-
     @AfterAll
     static void close() {
         DETECTORS.values().forEach(Detector::close);
@@ -52,6 +46,9 @@ class GoldenPipelineTest {
 
     @TestFactory
     List<DynamicTest> stageByStage() throws IOException {
+        if (!Golden.present()) {
+            return Golden.skipped(Golden.MODELS);
+        }
         List<DynamicTest> tests = new ArrayList<>();
         for (String model : Golden.MODELS) {
             for (JsonNode expected : Golden.expectedImages(model).get("results")) {
@@ -116,6 +113,9 @@ class GoldenPipelineTest {
 
     @TestFactory
     List<DynamicTest> batchedRunsGiveTheSameResults() {
+        if (!Golden.present()) {
+            return Golden.skipped(Golden.MODELS);
+        }
         List<DynamicTest> tests = new ArrayList<>();
         for (String model : Golden.MODELS) {
             for (int batch : new int[]{1, 8}) {
@@ -144,6 +144,9 @@ class GoldenPipelineTest {
 
     @TestFactory
     List<DynamicTest> softmaxAndSigmoidMatchTheGoldenScores() throws IOException {
+        if (!Golden.present()) {
+            return Golden.skipped(List.of("vit-tiny-seed0"));
+        }
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonNode e : Golden.expectedImages("vit-tiny-seed0").get("results")) {
             if (!e.hasNonNull("logits")) {

@@ -29,7 +29,9 @@ class ConvertGoldenTest {
 
     @TestFactory
     List<DynamicTest> convertedModelsMatchPyTorch() {
-        Golden.dir();
+        if (!Golden.present()) {
+            return Golden.skipped(Golden.MODELS); // skipped with the reason, or failed under CI=true
+        }
         List<DynamicTest> tests = new ArrayList<>();
         for (String model : Golden.MODELS) {
             tests.add(DynamicTest.dynamicTest(model, () -> check(model)));

@@ -34,6 +34,7 @@ import java.util.List;
  *       {@code cmyk2rgb}: {@code R = clip(255 - K' - C * (255 - K') / 255)} with its rounding.</li>
  *   <li>16-bit samples keep their high byte, as Pillow's "RGB;16B" unpacker does. (Pillow turns 16-bit grey
  *       white; dfd scales it the same way as 16-bit colour.)</li>
+ *   <li>WebP through libwebp, as Pillow (animated: the first frame); see {@link WebpDecoder}.</li>
  * </ul>
  * Thread-safe: a new ImageIO reader is made per call.
  */
@@ -67,7 +68,8 @@ public final class ImageDecoder {
             throw new ImageException("not an image dfd can read (expected JPEG, PNG, GIF, BMP, WebP or TIFF data)");
         }
         ContainerInfo info = ContainerInfo.read(format, bytes);
-        RgbImage rgb = decodePixels(format, info, bytes);
+        RgbImage rgb = format == ImageFormat.WEBP ? WebpDecoder.decode(bytes, limits)
+                : decodePixels(format, info, bytes);
         return Orientation.apply(rgb, info.orientation());
     }
 

@@ -3,10 +3,10 @@ package dev.dfd.preprocess;
 import dev.dfd.io.RgbImage;
 
 /**
- * The slow {@code ViTImageProcessor}'s {@code preprocess} for one decoded image: resize (Pillow), optional center
- * crop, rescale {@code float32(double(u8) * factor)}, normalise {@code (x - float32(mean)) / float32(std)} in float32,
- * HWC to CHW. Unlike transformers, every image is taken as height x width x channels, so 1- and 3-pixel-high images
- * are not mistaken for channels-first arrays.
+ * A slow transformers image processor's {@code preprocess} for one decoded image (the steps are in
+ * {@link PreprocessorConfig}): resize (Pillow, to the bit) and center crop on 8-bit pixels, then rescale, normalise
+ * (and EfficientNet's offset and second division) in float32, HWC to CHW. Unlike transformers, every image is taken as
+ * height x width x channels, so 1- and 3-pixel-high images are not mistaken for channels-first arrays.
  */
 public final class ImageProcessor {
     private final PreprocessorConfig config;
@@ -20,7 +20,16 @@ public final class ImageProcessor {
             float std = (float) config.imageStd()[c];
             for (int v = 0; v < 256; v++) {
                 float x = config.doRescale() ? (float) (v * config.rescaleFactor()) : (float) v;
-                lookup[c][v] = config.doNormalize() ? (x - mean) / std : x;
+                if (config.doRescale() && config.rescaleOffset()) {
+                    x = x - 1f; // EfficientNet: a float32 array minus the int 1
+                }
+                if (config.doNormalize()) {
+                    x = (x - mean) / std;
+                }
+                if (config.includeTop()) {
+                    x = (x - 0f) / std; // EfficientNet's normalize(mean=0, std=image_std)
+                }
+                lookup[c][v] = x;
             }
         }
     }
@@ -33,9 +42,12 @@ public final class ImageProcessor {
     public RgbImage resize(RgbImage image) {
         RgbImage out = image;
         if (config.doResize()) {
-            int[] hw = config.shortestEdge() > 0 ? config.shortestEdgeSize(image.width(), image.height())
-                    : new int[]{config.height(), config.width()};
+            int[] hw = config.resizeSize(image.width(), image.height());
             out = Resampler.resize(out, hw[1], hw[0], config.resample());
+            if (config.type() == ProcessorType.CONVNEXT
+                    && config.shortestEdge() < PreprocessorConfig.CONVNEXT_NO_CROP_FROM) {
+                out = centerCrop(out, config.shortestEdge(), config.shortestEdge());
+            }
         }
         if (config.doCenterCrop()) {
             out = centerCrop(out, config.cropHeight(), config.cropWidth());

@@ -9,47 +9,84 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * {@code preprocessor_config.json}, read as transformers' slow {@code ViTImageProcessor} reads it, with its defaults
- * for absent fields: resize to 224x224 with bilinear, rescale by 1/255, normalise with mean = std = 0.5.
+ * {@code preprocessor_config.json}, read as the transformers (4.50) image processor it names reads it: the class in
+ * {@code image_processor_type} (or the legacy {@code feature_extractor_type}; ViTImageProcessor when neither is
+ * there), that class's defaults for absent fields, and its reading of {@code size}. See {@link ProcessorType} for the
+ * processors dfd implements; any other one is refused with its name rather than guessed.
  *
- * <p>{@code size} may be {@code {"height", "width"}}, a legacy int N (N x N), or {@code {"shortest_edge": N}}
- * (the short side to N, aspect kept, as DeiT/ConvNeXt processors do); an optional center crop follows
- * ({@code do_center_crop}, {@code crop_size}).
+ * <p>The steps, in transformers' order: resize ({@link ProcessorType.Resize}), center crop (DeiT, BEiT, Bit, CLIP,
+ * EfficientNet: top = floor((H - h) / 2), zero padding where the image is smaller), rescale
+ * {@code float32(double(u8) * rescale_factor)} (EfficientNet's {@code rescale_offset} then subtracts 1 in float32),
+ * normalise {@code (x - float32(mean)) / float32(std)} in float32, and for EfficientNet's {@code include_top} a second
+ * division by {@code float32(std)}.
  *
- * @param processorType  {@code image_processor_type} or legacy {@code feature_extractor_type}, for the record
+ * @param processorType  the class name as written in the file ({@code ViTImageProcessor} when absent)
+ * @param type           the processor dfd runs for it
  * @param doResize       resize before anything else
- * @param height         target height when the size is fixed, else 0
- * @param width          target width when the size is fixed, else 0
- * @param shortestEdge   target short side when {@code size} is {@code {"shortest_edge"}}, else 0
+ * @param height         target height when the size is {@code (height, width)}, else 0
+ * @param width          target width when the size is {@code (height, width)}, else 0
+ * @param shortestEdge   {@code size.shortest_edge} (CLIP, Bit, ConvNeXt), else 0
+ * @param cropPct        ConvNeXt's {@code crop_pct} (0 for the other processors)
  * @param resample       the Pillow filter
- * @param doCenterCrop   crop the center after resizing
+ * @param doCenterCrop   crop the center after resizing (never for processors without a crop step)
  * @param cropHeight     crop height (when cropping)
  * @param cropWidth      crop width (when cropping)
  * @param doRescale      multiply by {@code rescaleFactor}
  * @param rescaleFactor  usually 1/255
+ * @param rescaleOffset  EfficientNet: subtract 1 after rescaling
  * @param doNormalize    subtract mean, divide by std, per channel
  * @param imageMean      per channel, as written in the file (cast to float32 when applied, like NumPy)
  * @param imageStd       per channel
+ * @param includeTop     EfficientNet: divide by std a second time
  */
-public record PreprocessorConfig(String processorType, boolean doResize, int height, int width, int shortestEdge,
-                                 Resample resample, boolean doCenterCrop, int cropHeight, int cropWidth,
-                                 boolean doRescale, double rescaleFactor, boolean doNormalize,
-                                 double[] imageMean, double[] imageStd) {
+public record PreprocessorConfig(String processorType, ProcessorType type, boolean doResize, int height, int width,
+                                 int shortestEdge, double cropPct, Resample resample, boolean doCenterCrop,
+                                 int cropHeight, int cropWidth, boolean doRescale, double rescaleFactor,
+                                 boolean rescaleOffset, boolean doNormalize, double[] imageMean, double[] imageStd,
+                                 boolean includeTop) {
     public static final String FILE_NAME = "preprocessor_config.json";
+    /** ConvNextImageProcessor's default {@code crop_pct}. */
+    public static final double CONVNEXT_CROP_PCT = 224.0 / 256.0;
+    /** ConvNeXt crops below this {@code shortest_edge} and warps without cropping at and above it. */
+    public static final int CONVNEXT_NO_CROP_FROM = 384;
     static final double[] HALF = {0.5, 0.5, 0.5};
 
     public PreprocessorConfig {
-        if (doResize && shortestEdge <= 0 && (height <= 0 || width <= 0)) {
-            throw new IllegalArgumentException("resize needs a positive height and width or a shortest edge");
+        if (doResize) {
+            switch (type.resize) {
+                case HEIGHT_WIDTH -> {
+                    if (height <= 0 || width <= 0) {
+                        throw new IllegalArgumentException(type.className + " resizes to a positive height and width");
+                    }
+                }
+                case CONVNEXT -> {
+                    if (shortestEdge <= 0 || !(cropPct > 0 && cropPct < Double.POSITIVE_INFINITY)) {
+                        throw new IllegalArgumentException(type.className
+                                + " needs a positive shortest_edge and crop_pct");
+                    }
+                }
+                case SHORTEST_EDGE_OR_HEIGHT_WIDTH -> {
+                    if (shortestEdge <= 0 && (height <= 0 || width <= 0)) {
+                        throw new IllegalArgumentException(type.className
+                                + " needs a positive shortest_edge or height and width");
+                    }
+                }
+            }
+        }
+        if (doCenterCrop && !type.hasCenterCrop) {
+            throw new IllegalArgumentException(type.className + " has no center crop step");
         }
         if (doCenterCrop && (cropHeight <= 0 || cropWidth <= 0)) {
             throw new IllegalArgumentException("center crop needs a positive crop size");
+        }
+        if ((rescaleOffset || includeTop) && type != ProcessorType.EFFICIENTNET) {
+            throw new IllegalArgumentException("rescale_offset and include_top belong to EfficientNetImageProcessor");
         }
         if (imageMean.length != 3 || imageStd.length != 3) {
             throw new IllegalArgumentException("image_mean and image_std need 3 values each");
         }
         for (double s : imageStd) {
-            if (doNormalize && s == 0.0) {
+            if ((doNormalize || includeTop) && s == 0.0) {
                 throw new IllegalArgumentException("image_std must not contain 0");
             }
         }
@@ -59,8 +96,8 @@ public record PreprocessorConfig(String processorType, boolean doResize, int hei
 
     /** The ViTImageProcessor defaults at the given square size. */
     public static PreprocessorConfig vitDefaults(int size) {
-        return new PreprocessorConfig("ViTImageProcessor", true, size, size, 0, Resample.BILINEAR, false, 0, 0,
-                true, 1.0 / 255.0, true, HALF, HALF);
+        return new PreprocessorConfig(ProcessorType.VIT.className, ProcessorType.VIT, true, size, size, 0, 0,
+                Resample.BILINEAR, false, 0, 0, true, 1.0 / 255.0, false, true, HALF, HALF, false);
     }
 
     public static PreprocessorConfig read(Path file) {
@@ -73,58 +110,105 @@ public record PreprocessorConfig(String processorType, boolean doResize, int hei
     }
 
     static PreprocessorConfig parse(ObjectNode o, Path file) {
-        String type = Json.string(o, "image_processor_type", null, file);
-        if (type == null) {
-            type = Json.string(o, "feature_extractor_type", "ViTImageProcessor", file);
+        String name = Json.string(o, "image_processor_type", null, file);
+        if (name == null) {
+            name = Json.string(o, "feature_extractor_type", ProcessorType.VIT.className, file);
         }
+        ProcessorType type;
+        try {
+            type = ProcessorType.ofClassName(name);
+        } catch (IllegalArgumentException e) {
+            throw new DfdException(file + ": " + e.getMessage());
+        }
+
         boolean doResize = Json.bool(o, "do_resize", true, file);
-        int height = 224;
-        int width = 224;
-        int shortest = 0;
+        int height = type.defaultHeight;
+        int width = type.defaultWidth;
+        int shortest = type.defaultShortestEdge;
         JsonNode size = o.get("size");
         if (size != null && !size.isNull()) {
-            if (size.isIntegralNumber()) {
-                height = width = positive(size, "size", file);
-            } else if (size.isObject() && size.has("height") && size.has("width")) {
-                height = positive(size.get("height"), "size.height", file);
-                width = positive(size.get("width"), "size.width", file);
-            } else if (size.isObject() && size.has("shortest_edge")) {
-                shortest = positive(size.get("shortest_edge"), "size.shortest_edge", file);
-                height = width = 0;
-            } else {
-                throw new DfdException(file + ": \"size\" must be an int, {\"height\", \"width\"} or"
-                        + " {\"shortest_edge\"}, found " + size);
+            int[] hw = sizeDict(size, "size", type.resize == ProcessorType.Resize.HEIGHT_WIDTH, file);
+            height = hw[0];
+            width = hw[1];
+            shortest = hw[2];
+            if (type.resize == ProcessorType.Resize.HEIGHT_WIDTH && shortest > 0) {
+                throw new DfdException(file + ": " + type.className + " needs \"size\" as {\"height\", \"width\"}"
+                        + " or an int, found " + size);
+            }
+            if (type.resize == ProcessorType.Resize.CONVNEXT && shortest == 0) {
+                throw new DfdException(file + ": " + type.className + " needs \"size\" as {\"shortest_edge\"}"
+                        + " or an int, found " + size);
             }
         }
-        int resampleId = (int) Json.number(o, "resample", Resample.BILINEAR.pillowId, file);
+        double cropPct = 0;
+        if (type.resize == ProcessorType.Resize.CONVNEXT) {
+            cropPct = Json.number(o, "crop_pct", CONVNEXT_CROP_PCT, file);
+            if (!(cropPct > 0 && cropPct <= 16)) {
+                throw new DfdException(file + ": \"crop_pct\" must be a positive number, found " + o.get("crop_pct"));
+            }
+        }
+        int resampleId = (int) Json.number(o, "resample", type.defaultResample.pillowId, file);
         Resample resample;
         try {
             resample = Resample.ofPillowId(resampleId);
         } catch (IllegalArgumentException e) {
             throw new DfdException(file + ": " + e.getMessage());
         }
-        boolean doCrop = Json.bool(o, "do_center_crop", false, file);
+        boolean doCrop = false;
         int cropH = 0;
         int cropW = 0;
-        JsonNode crop = o.get("crop_size");
-        if (doCrop) {
-            if (crop != null && crop.isIntegralNumber()) {
-                cropH = cropW = positive(crop, "crop_size", file);
-            } else if (crop != null && crop.isObject() && crop.has("height") && crop.has("width")) {
-                cropH = positive(crop.get("height"), "crop_size.height", file);
-                cropW = positive(crop.get("width"), "crop_size.width", file);
-            } else {
-                throw new DfdException(file + ": do_center_crop needs \"crop_size\" as an int or"
-                        + " {\"height\", \"width\"}, found " + crop);
+        if (type.hasCenterCrop) { // the others have no crop step and ignore these fields, as transformers does
+            doCrop = Json.bool(o, "do_center_crop", type.defaultDoCenterCrop, file);
+            JsonNode crop = o.get("crop_size");
+            if (doCrop) {
+                if (crop == null || crop.isNull()) {
+                    cropH = cropW = type.defaultCrop;
+                } else {
+                    int[] hw = sizeDict(crop, "crop_size", true, file);
+                    if (hw[2] > 0) {
+                        throw new DfdException(file + ": \"crop_size\" must be an int or {\"height\", \"width\"},"
+                                + " found " + crop);
+                    }
+                    cropH = hw[0];
+                    cropW = hw[1];
+                }
             }
         }
         boolean doRescale = Json.bool(o, "do_rescale", true, file);
         double factor = Json.number(o, "rescale_factor", 1.0 / 255.0, file);
         boolean doNormalize = Json.bool(o, "do_normalize", true, file);
-        double[] mean = triple(o.get("image_mean"), "image_mean", file);
-        double[] std = triple(o.get("image_std"), "image_std", file);
-        return new PreprocessorConfig(type, doResize, height, width, shortest, resample, doCrop, cropH, cropW,
-                doRescale, factor, doNormalize, mean, std);
+        double[] mean = triple(o.get("image_mean"), type.stats.mean, "image_mean", file);
+        double[] std = triple(o.get("image_std"), type.stats.std, "image_std", file);
+        boolean efficientNet = type == ProcessorType.EFFICIENTNET;
+        boolean offset = efficientNet && Json.bool(o, "rescale_offset", false, file);
+        boolean includeTop = efficientNet && Json.bool(o, "include_top", true, file);
+        return new PreprocessorConfig(name, type, doResize, height, width, shortest, cropPct, resample, doCrop,
+                cropH, cropW, doRescale, factor, offset, doNormalize, mean, std, includeTop);
+    }
+
+    /**
+     * transformers' {@code get_size_dict}: an int is N x N when {@code defaultToSquare}, else a shortest edge; a
+     * two-element list is (height, width); a dict must be {@code {height, width}} or {@code {shortest_edge}}.
+     *
+     * @return {height, width, shortest_edge}, the unused ones 0
+     */
+    private static int[] sizeDict(JsonNode size, String field, boolean defaultToSquare, Path file) {
+        if (size.isIntegralNumber()) {
+            int n = positive(size, field, file);
+            return defaultToSquare ? new int[]{n, n, 0} : new int[]{0, 0, n};
+        }
+        if (size.isArray() && size.size() == 2) {
+            return new int[]{positive(size.get(0), field + "[0]", file), positive(size.get(1), field + "[1]", file), 0};
+        }
+        if (size.isObject() && size.size() == 2 && size.has("height") && size.has("width")) {
+            return new int[]{positive(size.get("height"), field + ".height", file),
+                    positive(size.get("width"), field + ".width", file), 0};
+        }
+        if (size.isObject() && size.size() == 1 && size.has("shortest_edge")) {
+            return new int[]{0, 0, positive(size.get("shortest_edge"), field + ".shortest_edge", file)};
+        }
+        throw new DfdException(file + ": \"" + field + "\" must be an int, {\"height\", \"width\"} or"
+                + " {\"shortest_edge\"}, found " + size);
     }
 
     private static int positive(JsonNode n, String field, Path file) {
@@ -135,9 +219,9 @@ public record PreprocessorConfig(String processorType, boolean doResize, int hei
     }
 
     /** A per-channel triple; a single number applies to all three channels, as transformers broadcasts it. */
-    private static double[] triple(JsonNode n, String field, Path file) {
+    private static double[] triple(JsonNode n, double[] fallback, String field, Path file) {
         if (n == null || n.isNull()) {
-            return HALF.clone();
+            return fallback.clone();
         }
         if (n.isNumber()) {
             return new double[]{n.doubleValue(), n.doubleValue(), n.doubleValue()};
@@ -155,18 +239,30 @@ public record PreprocessorConfig(String processorType, boolean doResize, int hei
         throw new DfdException(file + ": \"" + field + "\" must be 3 numbers (one per RGB channel), found " + n);
     }
 
+    /** The (height, width) the resize step makes from an image of this size, before any crop. */
+    int[] resizeSize(int imageWidth, int imageHeight) {
+        return switch (type.resize) {
+            case HEIGHT_WIDTH -> new int[]{height, width};
+            case SHORTEST_EDGE_OR_HEIGHT_WIDTH -> shortestEdge > 0
+                    ? shortestEdgeSize(shortestEdge, imageWidth, imageHeight) : new int[]{height, width};
+            case CONVNEXT -> shortestEdge < CONVNEXT_NO_CROP_FROM
+                    ? shortestEdgeSize(convNextResizeEdge(), imageWidth, imageHeight)
+                    : new int[]{shortestEdge, shortestEdge};
+        };
+    }
+
+    /** ConvNeXt below 384: the short side before the crop, {@code int(shortest_edge / crop_pct)} in doubles. */
+    int convNextResizeEdge() {
+        return (int) (shortestEdge / cropPct);
+    }
+
     /** The (height, width) of pixel_values for an image of this size. */
     public int[] outputSize(int imageWidth, int imageHeight) {
-        if (doCenterCrop) {
-            return new int[]{cropHeight, cropWidth};
+        int[] fixed = fixedOutputSize();
+        if (fixed != null) {
+            return fixed;
         }
-        if (!doResize) {
-            return new int[]{imageHeight, imageWidth};
-        }
-        if (shortestEdge > 0) {
-            return shortestEdgeSize(imageWidth, imageHeight);
-        }
-        return new int[]{height, width};
+        return doResize ? resizeSize(imageWidth, imageHeight) : new int[]{imageHeight, imageWidth};
     }
 
     /** The fixed (height, width) of pixel_values, or null when it depends on the image. */
@@ -174,18 +270,27 @@ public record PreprocessorConfig(String processorType, boolean doResize, int hei
         if (doCenterCrop) {
             return new int[]{cropHeight, cropWidth};
         }
-        if (doResize && shortestEdge == 0) {
-            return new int[]{height, width};
+        if (!doResize) {
+            return null;
         }
-        return null;
+        return switch (type.resize) {
+            case HEIGHT_WIDTH -> new int[]{height, width};
+            case SHORTEST_EDGE_OR_HEIGHT_WIDTH -> shortestEdge > 0 ? null : new int[]{height, width};
+            case CONVNEXT -> new int[]{shortestEdge, shortestEdge};
+        };
     }
 
-    /** transformers' {@code get_resize_output_image_size(size=int, default_to_square=False)}: (height, width). */
-    int[] shortestEdgeSize(int imageWidth, int imageHeight) {
+    /**
+     * transformers' {@code get_resize_output_image_size(size=int, default_to_square=False)}: the short side to
+     * {@code size}, the long side to {@code int(size * long / short)} (a double division, truncated).
+     *
+     * @return (height, width)
+     */
+    static int[] shortestEdgeSize(int size, int imageWidth, int imageHeight) {
         int shortSide = Math.min(imageWidth, imageHeight);
         int longSide = Math.max(imageWidth, imageHeight);
-        int newLong = (int) ((double) shortestEdge * longSide / shortSide);
-        return imageWidth <= imageHeight ? new int[]{newLong, shortestEdge} : new int[]{shortestEdge, newLong};
+        int newLong = (int) ((double) size * longSide / shortSide);
+        return imageWidth <= imageHeight ? new int[]{newLong, size} : new int[]{size, newLong};
     }
 
     @Override
@@ -201,9 +306,11 @@ public record PreprocessorConfig(String processorType, boolean doResize, int hei
     @Override
     public String toString() {
         return "PreprocessorConfig[" + processorType + ", resize=" + doResize + " " + height + "x" + width
-                + (shortestEdge > 0 ? " shortest_edge=" + shortestEdge : "") + " " + resample
+                + (shortestEdge > 0 ? " shortest_edge=" + shortestEdge : "")
+                + (cropPct > 0 ? " crop_pct=" + cropPct : "") + " " + resample
                 + (doCenterCrop ? ", crop=" + cropHeight + "x" + cropWidth : "")
-                + ", rescale=" + doRescale + " " + rescaleFactor + ", normalize=" + doNormalize
-                + " mean=" + Arrays.toString(imageMean) + " std=" + Arrays.toString(imageStd) + "]";
+                + ", rescale=" + doRescale + " " + rescaleFactor + (rescaleOffset ? " offset -1" : "")
+                + ", normalize=" + doNormalize + " mean=" + Arrays.toString(imageMean)
+                + " std=" + Arrays.toString(imageStd) + (includeTop ? ", include_top" : "") + "]";
     }
 }

@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * around {@code center = (i + 0.5) * scale} with weights {@code kernel((x - center + 0.5) / filterscale)} normalised
  * by their double sum, then in 22-bit fixed point. A pass whose size does not change is skipped.
  *
- * <p>NEAREST follows Pillow's affine scale path: source index {@code (int) (0.5 * scale + i * scale)} accumulated in
- * doubles.
+ * <p>NEAREST follows Pillow's affine scale path ({@code ImagingScaleAffine}): the source position starts at
+ * {@code 0.5 * scale} and grows by {@code scale} per output pixel, accumulated in doubles, truncated to an index.
  *
  * <p>Coefficients are cached per (in, out, filter): a data set of equal-sized images computes them once.
  */
@@ -173,26 +173,39 @@ public final class Resampler {
         int[] xs = nearestIndices(in.width(), outWidth);
         int[] ys = nearestIndices(in.height(), outHeight);
         byte[] src = in.pixels();
-        byte[] dst = new byte[outWidth * outHeight * 3];
+        byte[] dst = new byte[outWidth * outHeight * 3]; // Pillow fills what no source pixel maps to with 0
         int o = 0;
         for (int y = 0; y < outHeight; y++) {
+            if (ys[y] < 0) {
+                o += outWidth * 3;
+                continue;
+            }
             int row = ys[y] * in.width();
             for (int x = 0; x < outWidth; x++) {
-                int p = (row + xs[x]) * 3;
-                dst[o++] = src[p];
-                dst[o++] = src[p + 1];
-                dst[o++] = src[p + 2];
+                if (xs[x] >= 0) {
+                    int p = (row + xs[x]) * 3;
+                    dst[o] = src[p];
+                    dst[o + 1] = src[p + 1];
+                    dst[o + 2] = src[p + 2];
+                }
+                o += 3;
             }
         }
         return new RgbImage(outWidth, outHeight, dst);
     }
 
-    private static int[] nearestIndices(int inSize, int outSize) {
+    /**
+     * The source index Pillow's {@code ImagingScaleAffine} picks for each output index: {@code pos = scale * 0.5},
+     * then {@code pos += scale} per step (accumulated in doubles, not recomputed), index {@code (int) pos}; -1 where
+     * it falls outside the image.
+     */
+    static int[] nearestIndices(int inSize, int outSize) {
         double scale = (double) inSize / outSize;
         int[] idx = new int[outSize];
         double pos = scale * 0.5;
         for (int i = 0; i < outSize; i++) {
-            idx[i] = Math.min(inSize - 1, Math.max(0, (int) pos));
+            int p = pos < 0.0 ? -1 : (int) pos;
+            idx[i] = p < inSize ? p : -1;
             pos += scale;
         }
         return idx;

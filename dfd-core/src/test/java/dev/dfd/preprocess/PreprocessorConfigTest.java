@@ -72,12 +72,14 @@ class PreprocessorConfigTest {
     @Test
     void shortestEdgeAndCenterCrop() throws IOException {
         PreprocessorConfig c = read("""
-                {"size": {"shortest_edge": 256}, "do_center_crop": true, "crop_size": {"height": 224, "width": 224},
-                 "resample": 3}""");
-        assertArrayEquals(new int[]{256, 341}, c.shortestEdgeSize(400, 300)); // (height, width), int(256*400/300)
-        assertArrayEquals(new int[]{512, 256}, c.shortestEdgeSize(100, 200));
+                {"image_processor_type": "CLIPImageProcessor", "size": {"shortest_edge": 256},
+                 "do_center_crop": true, "crop_size": {"height": 224, "width": 224}, "resample": 3}""");
+        assertArrayEquals(new int[]{256, 341}, c.resizeSize(400, 300)); // (height, width), int(256*400/300)
+        assertArrayEquals(new int[]{512, 256}, c.resizeSize(100, 200));
         assertArrayEquals(new int[]{224, 224}, c.fixedOutputSize());
-        PreprocessorConfig noCrop = read("{\"size\": {\"shortest_edge\": 32}}");
+        PreprocessorConfig noCrop = read("""
+                {"image_processor_type": "BitImageProcessor", "size": {"shortest_edge": 32},
+                 "do_center_crop": false}""");
         assertNull(noCrop.fixedOutputSize());
         assertArrayEquals(new int[]{32, 64}, noCrop.outputSize(100, 50));
     }
@@ -90,7 +92,10 @@ class PreprocessorConfigTest {
         assertTrue(error("{\"image_mean\": [0.5, 0.5]}").contains("image_mean"));
         assertTrue(error("{\"image_std\": [0.5, 0, 0.5]}").contains("must not contain 0"));
         assertTrue(error("{\"do_resize\": \"yes\"}").contains("true or false"));
-        assertTrue(error("{\"do_center_crop\": true}").contains("crop_size"));
+        assertTrue(error("{\"image_processor_type\": \"DeiTImageProcessor\", \"crop_size\": \"x\"}")
+                .contains("crop_size"));
+        assertTrue(error("{\"image_processor_type\": \"ViTImageProcessor\", \"size\": {\"shortest_edge\": 3}}")
+                .contains("ViTImageProcessor needs \"size\" as {\"height\", \"width\"}"));
         assertTrue(error("{not json").contains("invalid JSON"));
         assertTrue(error("[1, 2]").contains("expected a JSON object"));
         DfdException missing = assertThrows(DfdException.class,
@@ -100,8 +105,9 @@ class PreprocessorConfigTest {
 
     @Test
     void normalisationFollowsNumpyFloat32() {
-        PreprocessorConfig c = new PreprocessorConfig("ViTImageProcessor", false, 0, 0, 0, Resample.BILINEAR, false,
-                0, 0, true, 1.0 / 255.0, true, new double[]{0.485, 0.456, 0.406}, new double[]{0.229, 0.224, 0.225});
+        PreprocessorConfig c = new PreprocessorConfig("ViTImageProcessor", ProcessorType.VIT, false, 0, 0, 0, 0,
+                Resample.BILINEAR, false, 0, 0, true, 1.0 / 255.0, false, true, new double[]{0.485, 0.456, 0.406},
+                new double[]{0.229, 0.224, 0.225}, false);
         ImageProcessor p = new ImageProcessor(c);
         byte[] px = {(byte) 200, 17, 0};
         float[] out = p.process(new dev.dfd.io.RgbImage(1, 1, px));
