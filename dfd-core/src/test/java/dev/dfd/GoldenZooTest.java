@@ -54,7 +54,7 @@ class GoldenZooTest {
 
     private static Detector detector(String model) {
         return DETECTORS.computeIfAbsent(model, m -> Detector.load(Golden.zooModel(m),
-                DetectorOptions.DEFAULTS.withIntraOpThreads(1)));
+                DetectorOptions.DEFAULTS.withThreads(1)));
     }
 
     @TestFactory
