@@ -23,6 +23,7 @@ public final class Main {
     static {
         COMMANDS.put("detect", DetectCommand::new);
         COMMANDS.put("eval", EvalCommand::new);
+        COMMANDS.put("quality", QualityCommand::new);
         COMMANDS.put("convert", ConvertCommand::new);
         COMMANDS.put("init", InitCommand::new);
         COMMANDS.put("train", TrainCommand::new);

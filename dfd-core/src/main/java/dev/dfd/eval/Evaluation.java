@@ -137,6 +137,32 @@ public final class Evaluation {
         return new Result(dataset, metrics, scored, failures, robustness, seconds);
     }
 
+    /** The scored images and failures of one pass over a data set. */
+    public record Pass(List<Scored> scored, List<Failure> failures) {
+    }
+
+    /**
+     * One pass over {@code dataset} through the detector's data path, with {@code transform} applied to each decoded
+     * image (null for none): every image's label ids and scores, and the images that failed.
+     */
+    public static Pass score(Detector detector, Decision decision, Dataset dataset, LabelMapping mapping,
+                             ImageTransform transform) {
+        Decision resolved = decision == null ? detector.defaultDecision() : decision.over(detector.defaultDecision());
+        List<String> labels = detector.model().labels();
+        List<LabeledImage> images = dataset.images();
+        List<Scored> scored = new ArrayList<>();
+        List<Failure> failures = new ArrayList<>();
+        runOnce(detector, resolved, images, transform, (index, result) -> {
+            if (result instanceof Detection d) {
+                scored.add(new Scored(index, mapping.id(images.get(index).label()), labels.indexOf(d.label()),
+                        d.prediction().scores()));
+            } else {
+                failures.add((Failure) result);
+            }
+        });
+        return new Pass(scored, failures);
+    }
+
     private interface IndexedSink {
         void accept(int index, DetectionResult result);
     }
