@@ -81,11 +81,11 @@ public final class Protocol {
 
     /** The rows as one text table. */
     public static String render(List<Row> rows) {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-22s %6s %6s  %-22s  %-9s  %-22s  %-22s%n",
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-24s %6s %6s  %-22s  %-9s  %-22s  %-22s%n",
                 "set", "fake", "real", "ROC AUC [95% CI]", "threshold", "FPR on real [95% CI]",
                 "fake recall [95% CI]"));
         for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, "%-22s %6d %6d  %-22s  %-9.4f  %-22s  %-22s%n", r.name(),
+            b.append(String.format(Locale.ROOT, "%-24s %6d %6d  %-22s  %-9.4f  %-22s  %-22s%n", r.name(),
                     r.positives(), r.negatives(), text(r.auc()), r.threshold(), text(r.fpr()), text(r.tpr())));
         }
         return b.toString();
