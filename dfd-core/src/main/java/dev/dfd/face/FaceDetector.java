@@ -38,8 +38,8 @@ public final class FaceDetector implements AutoCloseable {
     static final float SMALLEST_FACE = 0.08f;
     /** Tiles overlap by this fraction of their side (larger than the smallest face of the next coarser level). */
     static final float TILE_OVERLAP = 0.25f;
-    /** A tile's detection touching an inner tile edge within this fraction of the tile is dropped (cut faces). */
-    static final float EDGE_MARGIN = 0.01f;
+    /** A tile's detection within this fraction of its box side of an inner tile edge is dropped (cut faces). */
+    static final float EDGE_MARGIN = 0.25f;
 
     /**
      * Faces larger than this fraction of a window are dropped when a coarser window covers them too: the model finds
@@ -227,11 +227,17 @@ public final class FaceDetector implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether a tile's candidate comes within {@link #EDGE_MARGIN} of its box side of an edge of the tile that is
+     * not the image's: the face may be cut there (a partial box), and the neighbouring tile, overlapping by
+     * {@link #TILE_OVERLAP}, or the coarser level sees it whole.
+     */
     private static boolean cutByTileEdge(Candidate c, Window w, int width, int height) {
         float[] g = c.g();
-        return (g[0] < EDGE_MARGIN && w.x0() > 0.5) || (g[1] < EDGE_MARGIN && w.y0() > 0.5)
-                || (g[2] > 1 - EDGE_MARGIN && w.x0() + w.side() < width - 0.5)
-                || (g[3] > 1 - EDGE_MARGIN && w.y0() + w.side() < height - 0.5);
+        float m = EDGE_MARGIN * Math.max(c.width(), c.height());
+        return (g[0] - m < 0 && w.x0() > 0.5) || (g[1] - m < 0 && w.y0() > 0.5)
+                || (g[2] + m > 1 && w.x0() + w.side() < width - 0.5)
+                || (g[3] + m > 1 && w.y0() + w.side() < height - 0.5);
     }
 
     static Face toFace(Candidate c) {
