@@ -3,7 +3,6 @@ package dev.dfd;
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.Failure;
 import dev.dfd.io.ImageException;
-import dev.dfd.postprocess.Postprocessor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>{@code
  * try (BatchingDetector batcher = new BatchingDetector(detector, new BatchingDetector.Config(8, 2, 64, 2), null)) {
- *     Detection d = batcher.submit(bytes, "upload.jpg", Decision.DEFAULT).get();
+ *     DetectionResult r = batcher.submit(bytes, "upload.jpg", Decision.DEFAULT).get(); // Detection or NoFace
  * }
  * }</pre>
  * {@link #close} stops accepting and finishes what is queued; close the Detector after it.
@@ -94,33 +93,46 @@ public final class BatchingDetector implements AutoCloseable {
     }
 
     /**
-     * Decodes and preprocesses (on this thread), then queues for inference.
+     * Decodes, finds the regions (faces, when the call judges faces) and preprocesses on this thread, then queues
+     * every region for inference.
      *
      * @param decision this call's decision, null for the detector's default
-     * @return the detection, completed by an inference thread (a model failure completes it with a DfdException)
+     * @return a {@link Detection} (or a {@link DetectionResult.NoFace}, completed at once), completed by an inference
+     *         thread; a model failure completes it with a DfdException
      * @throws ImageException a bad image (one-line reason, without the name)
-     * @throws Overloaded     the queue is full
+     * @throws Overloaded     the queue cannot take the image's regions
      * @throws DfdException   an unknown label in the decision
      */
-    public CompletableFuture<Detection> submit(byte[] bytes, String name, Decision decision) {
+    public CompletableFuture<DetectionResult> submit(byte[] bytes, String name, Decision decision) {
         if (!accepting) {
             throw new Overloaded("shutting down");
         }
-        Postprocessor post = detector.postprocessor(decision);
-        Detector.Prepared prepared = detector.prepare(ImageSource.of(name, bytes), null);
+        Detector.Settings call = detector.settings(decision);
+        Detector.Prepared prepared = detector.prepare(ImageSource.of(name, bytes), null, call.faces());
         if (!prepared.ok()) {
             throw new ImageException(prepared.error());
         }
-        CompletableFuture<InferenceRunner.Outcome> outcome = new CompletableFuture<>();
-        if (!queue.offer(new Item(prepared.inputs().get(0), outcome))) {
-            throw new Overloaded("inference queue is full (" + config.queueCapacity() + " images)");
+        if (prepared.noFace()) {
+            return CompletableFuture.completedFuture(new DetectionResult.NoFace(name));
         }
-        return outcome.thenApply(o -> {
-            DetectionResult r = Detector.decide(name, o, post);
+        List<CompletableFuture<InferenceRunner.Outcome>> outcomes = new ArrayList<>(prepared.inputs().size());
+        synchronized (queue) { // all of an image's regions or none: a half-queued image would never complete
+            if (queue.remainingCapacity() < prepared.inputs().size()) {
+                throw new Overloaded("inference queue is full (" + config.queueCapacity() + " images)");
+            }
+            for (ModelInput input : prepared.inputs()) {
+                CompletableFuture<InferenceRunner.Outcome> outcome = new CompletableFuture<>();
+                queue.add(new Item(input, outcome));
+                outcomes.add(outcome);
+            }
+        }
+        return CompletableFuture.allOf(outcomes.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
+            DetectionResult r = Detector.decide(prepared, outcomes.stream().map(CompletableFuture::join).toList(),
+                    call.post());
             if (r instanceof Failure f) {
                 throw new DfdException(f.error());
             }
-            return (Detection) r;
+            return r;
         });
     }
 

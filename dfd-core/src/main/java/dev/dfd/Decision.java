@@ -17,10 +17,36 @@ import dev.dfd.postprocess.ScoreFunction;
  *                      AI, Synthetic..., else label 1)
  * @param threshold     call an image positive when its positive-label score is at least this (null: the top label
  *                      wins); within [0, 1] unless {@code function} is {@code none}
+ * @param faces         whether the model judges each face found in the image or the whole image (null: {@link
+ *                      Faces#AUTO}, faces when the model directory declares face input in dfd_faces.json)
  */
-public record Decision(Integer topK, ScoreFunction function, String positiveLabel, Double threshold) {
+public record Decision(Integer topK, ScoreFunction function, String positiveLabel, Double threshold, Faces faces) {
     /** The model's defaults: top 5, the pipeline's score function, the Fake-like label, argmax. */
-    public static final Decision DEFAULT = new Decision(null, null, null, null);
+    public static final Decision DEFAULT = new Decision(null, null, null, null, null);
+
+    /** Which regions of an image the model judges. */
+    public enum Faces {
+        /** Faces when the model declares face input (dfd_faces.json), else the whole image. */
+        AUTO,
+        /** Every face found, cut as the model declares (or as the default model's crops when it declares none). */
+        ON,
+        /** The whole image, as transformers' pipeline feeds it. */
+        OFF;
+
+        /** auto, on or off. */
+        public static Faces parse(String s) {
+            try {
+                return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new DfdException("unknown faces setting '" + s + "', expected auto, on or off");
+            }
+        }
+    }
+
+    /** A decision without a faces setting (the detector's default applies). */
+    public Decision(Integer topK, ScoreFunction function, String positiveLabel, Double threshold) {
+        this(topK, function, positiveLabel, threshold, null);
+    }
 
     /** top_k when none is given, as transformers' pipeline. */
     public static final int DEFAULT_TOP_K = 5;
@@ -44,25 +70,29 @@ public record Decision(Integer topK, ScoreFunction function, String positiveLabe
     }
 
     public Decision withTopK(Integer k) {
-        return new Decision(k, function, positiveLabel, threshold);
+        return new Decision(k, function, positiveLabel, threshold, faces);
     }
 
     public Decision withFunction(ScoreFunction f) {
-        return new Decision(topK, f, positiveLabel, threshold);
+        return new Decision(topK, f, positiveLabel, threshold, faces);
     }
 
     public Decision withPositiveLabel(String label) {
-        return new Decision(topK, function, label, threshold);
+        return new Decision(topK, function, label, threshold, faces);
     }
 
     public Decision withThreshold(Double t) {
-        return new Decision(topK, function, positiveLabel, t);
+        return new Decision(topK, function, positiveLabel, t, faces);
+    }
+
+    public Decision withFaces(Faces f) {
+        return new Decision(topK, function, positiveLabel, threshold, f);
     }
 
     /** These settings over {@code base}: each field set here wins. */
     public Decision over(Decision base) {
         return new Decision(topK != null ? topK : base.topK, function != null ? function : base.function,
                 positiveLabel != null ? positiveLabel : base.positiveLabel,
-                threshold != null ? threshold : base.threshold);
+                threshold != null ? threshold : base.threshold, faces != null ? faces : base.faces);
     }
 }

@@ -1,14 +1,44 @@
 package dev.dfd;
 
+import dev.dfd.face.Face;
 import dev.dfd.postprocess.Prediction;
 
-/** The outcome for one image in a batch: a {@link Detection} or a {@link Failure}; one bad image never stops a run. */
-public sealed interface DetectionResult permits DetectionResult.Detection, DetectionResult.Failure {
+import java.util.List;
+
+/**
+ * The outcome for one image: a {@link Detection}, a {@link NoFace} (the model judges faces and none was found: no
+ * verdict rather than a guess), or a {@link Failure}; one bad image never stops a run.
+ *
+ * <pre>{@code
+ * for (DetectionResult r : detector.detectAll(files)) {
+ *     if (r instanceof Detection d) System.out.println(d.label() + " " + d.score() + ", faces " + d.faces().size());
+ *     else if (r instanceof NoFace n) System.out.println(n.source() + ": no face");
+ *     else System.out.println(r.source() + ": " + ((Failure) r).error());
+ * }
+ * }</pre>
+ */
+public sealed interface DetectionResult permits DetectionResult.Detection, DetectionResult.NoFace,
+        DetectionResult.Failure {
     /** The image's name (path, "-", upload name). */
     String source();
 
-    /** A verdict for an image. */
-    record Detection(String source, Prediction prediction) implements DetectionResult {
+    /**
+     * A verdict for an image.
+     *
+     * @param prediction the image's verdict: the whole image's, or with faces the prediction of the face whose
+     *                   positive score is highest (any fake face makes the picture fake)
+     * @param faces      each face judged, in the detector's order (by detection score); empty for whole images
+     */
+    record Detection(String source, Prediction prediction, List<FaceVerdict> faces) implements DetectionResult {
+        public Detection {
+            faces = List.copyOf(faces);
+        }
+
+        /** A whole-image verdict. */
+        public Detection(String source, Prediction prediction) {
+            this(source, prediction, List.of());
+        }
+
         public String label() {
             return prediction.label();
         }
@@ -17,6 +47,18 @@ public sealed interface DetectionResult permits DetectionResult.Detection, Detec
         public float score() {
             return prediction.positiveScore();
         }
+    }
+
+    /**
+     * One face and the model's prediction for its crop.
+     *
+     * @param face where it is (box and keypoints in the original image's pixels) and the detector's confidence
+     */
+    record FaceVerdict(Face face, Prediction prediction) {
+    }
+
+    /** The model judges faces, and the image has none it could find. */
+    record NoFace(String source) implements DetectionResult {
     }
 
     /** An image that could not be read or run, with a one-line reason (the source is not repeated in it). */

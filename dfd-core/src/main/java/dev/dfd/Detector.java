@@ -1,7 +1,14 @@
 package dev.dfd;
 
 import dev.dfd.DetectionResult.Detection;
+import dev.dfd.DetectionResult.FaceVerdict;
 import dev.dfd.DetectionResult.Failure;
+import dev.dfd.DetectionResult.NoFace;
+import dev.dfd.face.Face;
+import dev.dfd.face.FaceCrop;
+import dev.dfd.face.FaceDetector;
+import dev.dfd.face.FaceDetectorOptions;
+import dev.dfd.face.FaceModel;
 import dev.dfd.io.ImageDecoder;
 import dev.dfd.io.ImageException;
 import dev.dfd.io.RgbImage;
@@ -36,9 +43,13 @@ import java.util.function.Consumer;
  * <pre>
  * bytes -> decode -> regions -> preprocess -> model -> postprocess -> decision -> result
  * </pre>
- * ({@link ImageDecoder}; the whole image; {@link ImageProcessor}; {@link OnnxClassifier} through the one batch
- * runner; {@link Postprocessor} with the call's {@link Decision}). Every shell (CLI, server, Spark, bench, eval,
- * training's validation) runs images through here.
+ * ({@link ImageDecoder}; the whole image, or each face {@link FaceDetector} finds, cut as the model's
+ * {@code dfd_faces.json} declares ({@link FaceCrop}); {@link ImageProcessor}; {@link OnnxClassifier} through the one
+ * batch runner; {@link Postprocessor} with the call's {@link Decision}). Every shell (CLI, server, Spark, bench,
+ * eval, training's validation) runs images through here.
+ *
+ * <p>With faces, an image's verdict is that of its face with the highest positive score (any fake face makes the
+ * picture fake), and an image without a face is a {@link NoFace}, never a guess.
  *
  * <pre>{@code
  * try (Detector detector = Detector.load(Path.of("models/default"))) {
@@ -63,11 +74,14 @@ public final class Detector implements AutoCloseable {
     private final ImageProcessor processor;
     private final OnnxClassifier classifier;
     private final InferenceRunner runner;
-    private final Postprocessor defaultPostprocessor;
+    private final Settings defaultSettings;
+    /** The face crop the model declares, or the default model's geometry when faces are forced on. */
+    private final FaceCrop faceCrop;
 
     // guarded by this: pools made on first use; calls running; closed flag
     private ExecutorService decodePool;
     private ExecutorService inferencePool;
+    private FaceDetector faceDetector;
     private int activeCalls;
     private boolean closed;
     private boolean freed;
@@ -81,8 +95,13 @@ public final class Detector implements AutoCloseable {
         this.decoder = new ImageDecoder(options.limits());
         this.processor = new ImageProcessor(model.preprocessor());
         this.runner = new InferenceRunner(classifier);
-        this.defaultPostprocessor = postprocessor(options.decision(), model);
+        this.faceCrop = model.faceCrop() != null ? model.faceCrop() : DEFAULT_FACE_CROP;
+        this.defaultSettings = settings(options.decision(), model);
     }
+
+    /** The crops models/default was trained on: what faces-on uses for a model that declares none. */
+    static final FaceCrop DEFAULT_FACE_CROP = new FaceCrop(FaceModel.FULL_RANGE_256, true, 1.11, 0.54, false, 224,
+            224, FaceCrop.Fill.EDGE);
 
     /** Loads a model directory with default options: every run-policy choice automatic. */
     public static Detector load(Path modelDir) {
@@ -99,10 +118,16 @@ public final class Detector implements AutoCloseable {
         ModelConfig config = ModelConfig.read(files.config());
         PreprocessorConfig pre = PreprocessorConfig.read(files.preprocessor());
         RunPolicy policy = RunPolicy.of(options, files.weightBytes(), Runtime.getRuntime().availableProcessors());
-        ModelInfo info = new ModelInfo(files, config, pre, Postprocessor.defaultPositive(config.labels()),
-                ScoreFunction.defaultFor(config), policy);
+        FaceCrop crop;
         try {
-            postprocessor(options.decision(), info); // an unknown positive label fails before the session loads
+            crop = FaceCrop.read(files.dir()).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new DfdException(files.dir().resolve(FaceCrop.FILE) + ": " + e.getMessage());
+        }
+        ModelInfo info = new ModelInfo(files, config, pre, Postprocessor.defaultPositive(config.labels()),
+                ScoreFunction.defaultFor(config), policy, crop);
+        try {
+            settings(options.decision(), info); // an unknown positive label fails before the session loads
         } catch (DfdException e) {
             throw new DfdException(files.config() + ": " + e.getMessage());
         }
@@ -144,57 +169,72 @@ public final class Detector implements AutoCloseable {
 
     /** The decision of calls that pass none: the options' decision over the model's defaults, resolved. */
     public Decision defaultDecision() {
-        Postprocessor p = defaultPostprocessor;
-        return new Decision(p.topK(), p.function(), p.positiveLabel(), p.threshold());
+        Postprocessor p = defaultSettings.post();
+        return new Decision(p.topK(), p.function(), p.positiveLabel(), p.threshold(),
+                defaultSettings.faces() ? Decision.Faces.ON : Decision.Faces.OFF);
     }
 
     // ---- single images ----
 
-    /** Detects one image file; a bad file throws a DfdException whose message starts with the path. */
-    public Detection detect(Path file) {
+    /**
+     * Detects one image file: a {@link Detection}, or a {@link NoFace} when the model judges faces and none is
+     * found. A bad file throws a DfdException whose message starts with the path.
+     */
+    public DetectionResult detect(Path file) {
         return detect(file, null);
     }
 
     /** Detects one image file with a decision of this call (null fields: the detector's defaults). */
-    public Detection detect(Path file, Decision decision) {
+    public DetectionResult detect(Path file, Decision decision) {
         return single(ImageSource.of(file), decision);
     }
 
     /** Detects one encoded image held in memory. */
-    public Detection detect(byte[] bytes, String name) {
+    public DetectionResult detect(byte[] bytes, String name) {
         return detect(bytes, name, null);
     }
 
-    public Detection detect(byte[] bytes, String name, Decision decision) {
+    public DetectionResult detect(byte[] bytes, String name, Decision decision) {
         return single(ImageSource.of(name, bytes), decision);
     }
 
-    /** Detects a BufferedImage, its samples taken as stored (no colour management, alpha dropped). */
-    public Detection detect(BufferedImage image, String name) {
-        return new Detection(name, predict(ImageDecoder.fromBufferedImage(image)));
+    /**
+     * Detects a BufferedImage, its samples taken as stored (no colour management, alpha dropped): a
+     * {@link Detection}, or a {@link NoFace} when the model judges faces and there is none.
+     */
+    public DetectionResult detect(BufferedImage image, String name) {
+        return detect(ImageDecoder.fromBufferedImage(image), name, null);
     }
 
-    /** The prediction for a decoded image, with the default decision. */
+    /** Detects a decoded image. */
+    public DetectionResult detect(RgbImage image, String name, Decision decision) {
+        Settings c = settings(decision);
+        DetectionResult r = call(() -> infer(List.of(regions(name, image, c.faces())), c)).get(0);
+        if (r instanceof Failure f) {
+            throw new DfdException(name + ": " + f.error());
+        }
+        return r;
+    }
+
+    /** The whole-image prediction for a decoded image, with the default decision (faces off). */
     public Prediction predict(RgbImage image) {
         return predict(image, null);
     }
 
+    /** The prediction for a decoded image as a whole (faces off, whatever the decision says). */
     public Prediction predict(RgbImage image, Decision decision) {
-        Postprocessor post = postprocessor(decision);
-        DetectionResult r = call(() -> infer(List.of(prepare("image", image)), post)).get(0);
-        if (r instanceof Failure f) {
-            throw new DfdException(f.error());
-        }
-        return ((Detection) r).prediction();
+        Decision whole = (decision == null ? Decision.DEFAULT : decision).withFaces(Decision.Faces.OFF);
+        return ((Detection) detect(image, "image", whole)).prediction();
     }
 
-    private Detection single(ImageSource source, Decision decision) {
-        Postprocessor post = postprocessor(decision);
-        DetectionResult r = call(() -> infer(List.of(prepare(source, null)), post)).get(0);
+    /** One image: a Detection, or a NoFace when the model judges faces and none is found; a bad image throws. */
+    private DetectionResult single(ImageSource source, Decision decision) {
+        Settings c = settings(decision);
+        DetectionResult r = call(() -> infer(List.of(prepare(source, null, c.faces())), c)).get(0);
         if (r instanceof Failure f) {
             throw new ImageException(f.source() + ": " + f.error());
         }
-        return (Detection) r;
+        return r;
     }
 
     // ---- the stages, one at a time (golden tests, benchmarks) ----
@@ -216,7 +256,7 @@ public final class Detector implements AutoCloseable {
 
     /** The postprocess and decision stages alone: a prediction from one image's logits (num_labels). */
     public Prediction postprocess(float[] logits, Decision decision) {
-        return postprocessor(decision).apply(logits);
+        return settings(decision).post().apply(logits);
     }
 
     // ---- many images ----
@@ -248,14 +288,14 @@ public final class Detector implements AutoCloseable {
      */
     public void detectAll(Iterator<? extends ImageSource> sources, Decision decision, ImageTransform transform,
                           Consumer<? super DetectionResult> sink) {
-        Postprocessor post = postprocessor(decision);
+        Settings c = settings(decision);
         call(() -> {
-            stream(sources, transform, post, sink);
+            stream(sources, transform, c, sink);
             return null;
         });
     }
 
-    private void stream(Iterator<? extends ImageSource> sources, ImageTransform transform, Postprocessor post,
+    private void stream(Iterator<? extends ImageSource> sources, ImageTransform transform, Settings c,
                         Consumer<? super DetectionResult> sink) {
         RunPolicy policy = model.policy();
         ExecutorService pool = decodePool();
@@ -267,7 +307,7 @@ public final class Detector implements AutoCloseable {
         ArrayDeque<Future<List<DetectionResult>>> running = new ArrayDeque<>();
         try {
             while (true) {
-                fill(pool, pending, sources, transform, window);
+                fill(pool, pending, sources, transform, c.faces(), window);
                 if (pending.isEmpty()) {
                     while (!running.isEmpty()) {
                         await(running.poll(), "running the model").forEach(sink);
@@ -277,13 +317,13 @@ public final class Detector implements AutoCloseable {
                 List<Prepared> chunk = new ArrayList<>(policy.batchSize());
                 while (chunk.size() < policy.batchSize() && !pending.isEmpty()) {
                     chunk.add(await(pending.poll(), "decoding"));
-                    fill(pool, pending, sources, transform, window);
+                    fill(pool, pending, sources, transform, c.faces(), window);
                 }
                 if (inference == null) {
-                    infer(chunk, post).forEach(sink);
+                    infer(chunk, c).forEach(sink);
                     continue;
                 }
-                running.add(inference.submit(() -> infer(chunk, post)));
+                running.add(inference.submit(() -> infer(chunk, c)));
                 while (running.size() >= workers || (running.peek() != null && running.peek().isDone())) {
                     await(running.poll(), "running the model").forEach(sink);
                 }
@@ -299,10 +339,10 @@ public final class Detector implements AutoCloseable {
     }
 
     private void fill(ExecutorService pool, ArrayDeque<Future<Prepared>> pending,
-                      Iterator<? extends ImageSource> sources, ImageTransform transform, int window) {
+                      Iterator<? extends ImageSource> sources, ImageTransform transform, boolean faces, int window) {
         while (pending.size() < window && sources.hasNext()) {
             ImageSource source = sources.next();
-            pending.add(pool.submit(() -> prepare(source, transform)));
+            pending.add(pool.submit(() -> prepare(source, transform, faces)));
         }
     }
 
@@ -343,44 +383,67 @@ public final class Detector implements AutoCloseable {
 
     // ---- the stages before the model ----
 
-    /** An image ready for the model (one input per region), or the one-line reason it is not. */
-    record Prepared(String source, List<ModelInput> inputs, String error) {
+    /**
+     * An image ready for the model: one input per region (the whole image, or each face with its {@code faces}
+     * entry), or no face, or the one-line reason it cannot be run.
+     */
+    record Prepared(String source, List<ModelInput> inputs, List<Face> faces, boolean noFace, String error) {
         boolean ok() {
             return error == null;
+        }
+
+        static Prepared failed(String source, String error) {
+            return new Prepared(source, List.of(), List.of(), false, error);
         }
     }
 
     /** bytes -> decode -> [transform] -> regions -> preprocess; never throws for a bad image. */
-    Prepared prepare(ImageSource source, ImageTransform transform) {
+    Prepared prepare(ImageSource source, ImageTransform transform, boolean faces) {
         byte[] bytes;
         try {
             bytes = source.read(options.limits().maxBytes());
         } catch (IOException e) {
-            return new Prepared(source.name(), List.of(), ImageSource.describe(e));
+            return Prepared.failed(source.name(), ImageSource.describe(e));
         }
         try {
             RgbImage image = decoder.decode(bytes);
             if (transform != null) {
                 image = transform.apply(image, source.name());
             }
-            return prepare(source.name(), image);
+            return regions(source.name(), image, faces);
         } catch (DfdException e) {
-            return new Prepared(source.name(), List.of(), e.getMessage());
+            return Prepared.failed(source.name(), e.getMessage());
         } catch (RuntimeException | OutOfMemoryError e) {
-            return new Prepared(source.name(), List.of(), "cannot process image (" + e + ")");
+            return Prepared.failed(source.name(), "cannot process image (" + e + ")");
         }
     }
 
-    /** regions -> preprocess for a decoded image: today the whole image is the one region. */
-    private Prepared prepare(String name, RgbImage image) {
+    /** regions -> preprocess for a decoded image: the whole image, or every face cut as the model expects. */
+    private Prepared regions(String name, RgbImage image, boolean faces) {
+        if (!faces) {
+            return new Prepared(name, List.of(input(image)), List.of(), false, null);
+        }
+        List<Face> found = faceDetector().detect(image);
+        if (found.isEmpty()) {
+            return new Prepared(name, List.of(), List.of(), true, null);
+        }
+        List<ModelInput> inputs = new ArrayList<>(found.size());
+        for (Face face : found) {
+            inputs.add(input(faceCrop.cut(image, face)));
+        }
+        return new Prepared(name, inputs, found, false, null);
+    }
+
+    /** preprocess: the model's resize and normalisation to (3, H, W) float32. */
+    private ModelInput input(RgbImage image) {
         RgbImage resized = processor.resize(image);
         float[] pixels = new float[3 * resized.width() * resized.height()]; // (3, H, W)
         processor.toChw(resized, pixels, 0);
-        return new Prepared(name, List.of(new ModelInput(pixels, resized.height(), resized.width())), null);
+        return new ModelInput(pixels, resized.height(), resized.width());
     }
 
     /** model -> postprocess -> decision for a chunk of prepared images; results in chunk order. */
-    private List<DetectionResult> infer(List<Prepared> chunk, Postprocessor post) {
+    private List<DetectionResult> infer(List<Prepared> chunk, Settings c) {
         List<ModelInput> inputs = new ArrayList<>();
         for (Prepared p : chunk) {
             inputs.addAll(p.inputs());
@@ -389,44 +452,81 @@ public final class Detector implements AutoCloseable {
         List<DetectionResult> results = new ArrayList<>(chunk.size());
         int next = 0;
         for (Prepared p : chunk) {
-            if (!p.ok()) {
-                results.add(new Failure(p.source(), p.error()));
-                continue;
-            }
-            InferenceRunner.Outcome o = outcomes[next];
-            next += p.inputs().size();
-            results.add(decide(p.source(), o, post));
+            int n = p.inputs().size();
+            results.add(decide(p, Arrays.asList(outcomes).subList(next, next + n), c.post()));
+            next += n;
         }
         return results;
     }
 
-    /** One image's result from its model outcome. */
-    static DetectionResult decide(String source, InferenceRunner.Outcome outcome, Postprocessor post) {
-        if (outcome.error() != null) {
-            return new Failure(source, outcome.error());
+    /** One image's result from its regions' model outcomes (in region order). */
+    static DetectionResult decide(Prepared p, List<InferenceRunner.Outcome> outcomes, Postprocessor post) {
+        if (!p.ok()) {
+            return new Failure(p.source(), p.error());
+        }
+        if (p.noFace()) {
+            return new NoFace(p.source());
         }
         try {
-            return new Detection(source, post.apply(outcome.logits()));
+            List<Prediction> predictions = new ArrayList<>(outcomes.size());
+            for (InferenceRunner.Outcome o : outcomes) {
+                if (o.error() != null) {
+                    return new Failure(p.source(), o.error());
+                }
+                predictions.add(post.apply(o.logits()));
+            }
+            if (p.faces().isEmpty()) {
+                return new Detection(p.source(), predictions.get(0));
+            }
+            List<FaceVerdict> verdicts = new ArrayList<>(predictions.size());
+            Prediction worst = predictions.get(0);
+            for (int i = 0; i < predictions.size(); i++) {
+                verdicts.add(new FaceVerdict(p.faces().get(i), predictions.get(i)));
+                if (predictions.get(i).positiveScore() > worst.positiveScore()) {
+                    worst = predictions.get(i);
+                }
+            }
+            return new Detection(p.source(), worst, verdicts);
         } catch (DfdException e) {
-            return new Failure(source, e.getMessage());
+            return new Failure(p.source(), e.getMessage());
         }
     }
 
-    /** The postprocessor of a call: its decision over the detector's default decision. */
-    Postprocessor postprocessor(Decision decision) {
+    /** A call's decision, resolved: its postprocessor and whether it judges faces. */
+    record Settings(Postprocessor post, boolean faces) {
+    }
+
+    /** The settings of a call: its decision over the detector's default decision. */
+    Settings settings(Decision decision) {
         if (decision == null || decision.equals(Decision.DEFAULT)) {
-            return defaultPostprocessor;
+            return defaultSettings;
         }
         try {
-            return postprocessor(decision.over(options.decision()), model);
+            return settings(decision.over(options.decision()), model);
         } catch (DfdException e) {
             throw new DfdException(model.files().config().getFileName() + ": " + e.getMessage());
         }
     }
 
-    private static Postprocessor postprocessor(Decision d, ModelInfo model) {
-        return new Postprocessor(model.config().labels(), d.function() != null ? d.function() : model.defaultFunction(),
+    private static Settings settings(Decision d, ModelInfo model) {
+        Postprocessor post = new Postprocessor(model.config().labels(),
+                d.function() != null ? d.function() : model.defaultFunction(),
                 d.topK() != null ? d.topK() : Decision.DEFAULT_TOP_K, d.positiveLabel(), d.threshold());
+        Decision.Faces faces = d.faces() != null ? d.faces() : Decision.Faces.AUTO;
+        return new Settings(post, faces == Decision.Faces.ON || (faces == Decision.Faces.AUTO && model.faceCrop() != null));
+    }
+
+    /** The face detector, opened on first use with the crop's detector model and this detector's face limits. */
+    private synchronized FaceDetector faceDetector() {
+        if (faceDetector == null) {
+            if (closed) {
+                throw new DfdException("the detector is closed");
+            }
+            // one ONNX Runtime thread: it runs on every decode thread at once
+            faceDetector = new FaceDetector(FaceDetectorOptions.DEFAULT.withModel(faceCrop.detector())
+                    .withMaxFaces(options.maxFaces()).withMinFaceSize(options.minFaceSize()).withIntraOpThreads(1));
+        }
+        return faceDetector;
     }
 
     InferenceRunner runner() {
@@ -525,6 +625,9 @@ public final class Detector implements AutoCloseable {
         }
         if (inferencePool != null) {
             inferencePool.shutdownNow();
+        }
+        if (faceDetector != null) {
+            faceDetector.close();
         }
         classifier.close();
     }

@@ -22,12 +22,16 @@ import dev.dfd.io.DecodeLimits;
  * @param limits         bounds on untrusted images
  * @param expectedImages images the job will run, for the automatic choices; 0 = unknown or unbounded (a server)
  * @param decision       the decision of calls that pass none
+ * @param maxFaces       faces judged per image at most, the most confident ones (when faces are on)
+ * @param minFaceSize    faces smaller than this (box side, original pixels) are ignored; photos are also searched
+ *                       in tiles until faces of this size are large enough for the face detector
  */
 public record DetectorOptions(String variant, int threads, int workers, int batchSize, Prepack prepack,
-                              int decodeThreads, DecodeLimits limits, long expectedImages, Decision decision) {
-    /** Every choice automatic, the model's default decision. */
+                              int decodeThreads, DecodeLimits limits, long expectedImages, Decision decision,
+                              int maxFaces, int minFaceSize) {
+    /** Every choice automatic, the model's default decision, up to 16 faces of 48 px and more. */
     public static final DetectorOptions DEFAULTS = new DetectorOptions(null, 0, 0, 0, Prepack.AUTO, 0,
-            DecodeLimits.DEFAULT, 0, Decision.DEFAULT);
+            DecodeLimits.DEFAULT, 0, Decision.DEFAULT, 16, 48);
 
     /** When ONNX Runtime prepacks (re-lays out) the weights at load. */
     public enum Prepack {
@@ -75,41 +79,57 @@ public record DetectorOptions(String variant, int threads, int workers, int batc
         if (decision == null) {
             decision = Decision.DEFAULT;
         }
+        if (maxFaces < 1 || maxFaces > 1000) {
+            throw new DfdException("max faces must be 1 to 1000, got " + maxFaces);
+        }
+        if (minFaceSize < 0 || minFaceSize > 100_000) {
+            throw new DfdException("min face size must be 0 to 100000 px, got " + minFaceSize);
+        }
     }
 
     public DetectorOptions withVariant(String v) {
-        return new DetectorOptions(v, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages, decision);
+        return new DetectorOptions(v, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize);
     }
 
     public DetectorOptions withThreads(int n) {
-        return new DetectorOptions(variant, n, workers, batchSize, prepack, decodeThreads, limits, expectedImages, decision);
+        return new DetectorOptions(variant, n, workers, batchSize, prepack, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize);
     }
 
     public DetectorOptions withWorkers(int n) {
-        return new DetectorOptions(variant, threads, n, batchSize, prepack, decodeThreads, limits, expectedImages, decision);
+        return new DetectorOptions(variant, threads, n, batchSize, prepack, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize);
     }
 
     public DetectorOptions withBatchSize(int n) {
-        return new DetectorOptions(variant, threads, workers, n, prepack, decodeThreads, limits, expectedImages, decision);
+        return new DetectorOptions(variant, threads, workers, n, prepack, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize);
     }
 
     public DetectorOptions withPrepack(Prepack p) {
-        return new DetectorOptions(variant, threads, workers, batchSize, p, decodeThreads, limits, expectedImages, decision);
+        return new DetectorOptions(variant, threads, workers, batchSize, p, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize);
     }
 
     public DetectorOptions withDecodeThreads(int n) {
-        return new DetectorOptions(variant, threads, workers, batchSize, prepack, n, limits, expectedImages, decision);
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, n, limits, expectedImages, decision, maxFaces, minFaceSize);
     }
 
     public DetectorOptions withLimits(DecodeLimits l) {
-        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, l, expectedImages, decision);
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, l, expectedImages, decision, maxFaces, minFaceSize);
     }
 
     public DetectorOptions withExpectedImages(long n) {
-        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, n, decision);
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, n, decision, maxFaces, minFaceSize);
+    }
+
+    public DetectorOptions withMaxFaces(int n) {
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages,
+                decision, n, minFaceSize);
+    }
+
+    public DetectorOptions withMinFaceSize(int px) {
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages,
+                decision, maxFaces, px);
     }
 
     public DetectorOptions withDecision(Decision d) {
-        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages, d);
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages, d, maxFaces, minFaceSize);
     }
 }

@@ -21,9 +21,12 @@ import java.util.List;
  * @param defaultPositiveIndex  id of the label a score is about when a decision names none
  * @param defaultFunction       the score function transformers' pipeline picks for this model
  * @param policy                batch size, workers, threads and prepacking, as chosen at load
+ * @param faceCrop              the face crops the model was trained on (its dfd_faces.json), or null when it takes
+ *                              whole images
  */
 public record ModelInfo(ModelFiles files, ModelConfig config, PreprocessorConfig preprocessor,
-                        int defaultPositiveIndex, ScoreFunction defaultFunction, RunPolicy policy) {
+                        int defaultPositiveIndex, ScoreFunction defaultFunction, RunPolicy policy,
+                        dev.dfd.face.FaceCrop faceCrop) {
     /** Labels in id order. */
     public List<String> labels() {
         return config.labels();

@@ -26,7 +26,7 @@ class BatchingDetectorTest {
         try (Detector detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withThreads(1))) {
             List<float[]> expected = new ArrayList<>();
             for (Path p : images) {
-                expected.add(detector.detect(p).prediction().logits());
+                expected.add(((DetectionResult.Detection) detector.detect(p)).prediction().logits());
             }
             BatchingDetector batcher = new BatchingDetector(detector, new BatchingDetector.Config(3, 2, 256, 2), null);
             ExecutorService callers = Executors.newFixedThreadPool(4);
@@ -37,9 +37,9 @@ class BatchingDetectorTest {
                 for (int i = 0; i < 60; i++) {
                     Path p = images.get(i % images.size());
                     results.add(callers.submit(() -> {
-                        CompletableFuture<DetectionResult.Detection> f = batcher.submit(Files.readAllBytes(p),
+                        CompletableFuture<DetectionResult> f = batcher.submit(Files.readAllBytes(p),
                                 p.toString(), Decision.DEFAULT.withTopK(1));
-                        DetectionResult.Detection d = f.get();
+                        DetectionResult.Detection d = (DetectionResult.Detection) f.get();
                         assertEquals(1, d.prediction().predictions().size());
                         assertEquals(p.toString(), d.source());
                         return d.prediction().logits();

@@ -54,7 +54,7 @@ class DetectorTest {
             Path file = image(e.get("image").asText());
             float[] pixels = detector.preprocess(detector.decode(Files.readAllBytes(file)));
             assertEquals(e.get("pixel_values_sha256").asText(), Golden.sha256(pixels), "pixel_values " + file);
-            Detection d = detector.detect(file);
+            Detection d = (Detection) detector.detect(file);
             for (int i = 0; i < 2; i++) {
                 assertEquals(e.at("/logits/" + i).asDouble(), d.prediction().logits()[i], 1e-4, "logit " + i);
                 assertEquals(e.at("/softmax/" + i).asDouble(), d.prediction().scores()[i], 1e-5, "score " + i);
@@ -168,9 +168,9 @@ class DetectorTest {
     @Test
     void inMemoryVariantsAgree() throws IOException {
         Path file = image("noise_64x48.png");
-        float[] fromPath = detector.detect(file).prediction().logits();
-        float[] fromBytes = detector.detect(Files.readAllBytes(file), "upload.png").prediction().logits();
-        float[] fromImage = detector.detect(ImageIO.read(file.toFile()), "image").prediction().logits();
+        float[] fromPath = ((DetectionResult.Detection) detector.detect(file)).prediction().logits();
+        float[] fromBytes = ((DetectionResult.Detection) detector.detect(Files.readAllBytes(file), "upload.png")).prediction().logits();
+        float[] fromImage = ((Detection) detector.detect(ImageIO.read(file.toFile()), "image")).prediction().logits();
         assertArrayEquals(fromPath, fromBytes);
         assertArrayEquals(fromPath, fromImage);
     }
@@ -178,12 +178,12 @@ class DetectorTest {
     @Test
     void concurrentCallersShareOneSession() throws Exception {
         Path file = image("grad_37x23.png");
-        float[] reference = detector.detect(file).prediction().logits();
+        float[] reference = ((DetectionResult.Detection) detector.detect(file)).prediction().logits();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<float[]>> futures = new ArrayList<>();
             for (int i = 0; i < 32; i++) {
-                futures.add(pool.submit(() -> detector.detect(file).prediction().logits()));
+                futures.add(pool.submit(() -> ((DetectionResult.Detection) detector.detect(file)).prediction().logits()));
             }
             for (Future<float[]> f : futures) {
                 assertArrayEquals(reference, f.get());

@@ -98,7 +98,7 @@ class GoldenZooTest {
                 "decoded RGB bytes differ");
 
         if (Golden.TRANSFORMERS_QUIRKS.contains(image)) {
-            Detection det = detector.detect(bytes, image);
+            Detection det = (Detection) detector.detect(bytes, image);
             assertNotNull(det.label());
             assertFalse(Float.isNaN(det.score()));
             return;
@@ -112,7 +112,7 @@ class GoldenZooTest {
                 () -> "pixel_values differ: first5 expected " + pv.get("first5") + ", found "
                         + pixels[0] + ", " + pixels[1] + ", " + pixels[2] + ", " + pixels[3] + ", " + pixels[4]);
 
-        Prediction p = detector.detect(bytes, image).prediction();
+        Prediction p = ((DetectionResult.Detection) detector.detect(bytes, image)).prediction();
         double diff = 0;
         for (int i = 0; i < p.logits().length; i++) {
             diff = Math.max(diff, Math.abs(p.logits()[i] - expected.at("/logits/" + i).asDouble()));

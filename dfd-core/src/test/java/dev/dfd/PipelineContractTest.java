@@ -41,19 +41,19 @@ class PipelineContractTest {
     void decisionsArePerCallOverTheSameSession() throws Exception {
         try (Detector detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withThreads(1))) {
             Path file = image("noise_64x48.png");
-            Detection base = detector.detect(file);
+            Detection base = (Detection) detector.detect(file);
             float fake = base.prediction().scores()[detector.model().labels().indexOf("Fake")];
             assertEquals(fake, base.score(), 0f, "the image score is the positive label's");
 
             // a threshold just above and just below the Fake score flips the decision, same logits
-            Detection above = detector.detect(file, Decision.DEFAULT.withThreshold((double) Math.nextUp(fake)));
-            Detection below = detector.detect(file, Decision.DEFAULT.withThreshold((double) fake));
+            Detection above = (Detection) detector.detect(file, Decision.DEFAULT.withThreshold((double) Math.nextUp(fake)));
+            Detection below = (Detection) detector.detect(file, Decision.DEFAULT.withThreshold((double) fake));
             assertEquals("Real", above.label());
             assertEquals("Fake", below.label());
             assertArrayEquals(base.prediction().logits(), above.prediction().logits(), 0f);
 
             // positive label Real: the score becomes Real's, what each prediction says stays its own label's score
-            Detection real = detector.detect(file, Decision.DEFAULT.withPositiveLabel("real").withTopK(1));
+            Detection real = (Detection) detector.detect(file, Decision.DEFAULT.withPositiveLabel("real").withTopK(1));
             assertEquals("Real", real.prediction().positiveLabel());
             assertEquals(1 - fake, real.score(), 1e-6f);
             assertEquals(1, real.prediction().predictions().size());
@@ -61,7 +61,7 @@ class PipelineContractTest {
             assertEquals(real.prediction().scores()[detector.model().labels().indexOf(top.label())], top.score(), 0f);
 
             // sigmoid instead of softmax, per call
-            Detection sig = detector.detect(file, Decision.DEFAULT.withFunction(ScoreFunction.SIGMOID));
+            Detection sig = (Detection) detector.detect(file, Decision.DEFAULT.withFunction(ScoreFunction.SIGMOID));
             float logit = sig.prediction().logits()[1];
             assertEquals(1f / (1f + (float) Math.exp(-logit)), sig.score(), 1e-6f);
 
@@ -71,7 +71,7 @@ class PipelineContractTest {
             assertEquals("Fake", ((Detection) all.get(1)).label());
             try (BatchingDetector batcher = new BatchingDetector(detector, new BatchingDetector.Config(2, 1, 8, 1),
                     null)) {
-                Detection b = batcher.submit(Files.readAllBytes(file), "b", Decision.DEFAULT.withThreshold(
+                Detection b = (Detection) batcher.submit(Files.readAllBytes(file), "b", Decision.DEFAULT.withThreshold(
                         (double) Math.nextUp(fake))).get(10, TimeUnit.SECONDS);
                 assertEquals("Real", b.label());
             }
@@ -194,7 +194,7 @@ class PipelineContractTest {
             assertEquals(RunPolicy.of(DetectorOptions.DEFAULTS.withExpectedImages(1), d.model().files().weightBytes(),
                     Runtime.getRuntime().availableProcessors()), d.model().policy());
             Decision resolved = d.defaultDecision();
-            assertEquals(new Decision(2, ScoreFunction.SOFTMAX, "Fake", null), resolved); // top 5 capped at 2 labels
+            assertEquals(new Decision(2, ScoreFunction.SOFTMAX, "Fake", null, Decision.Faces.OFF), resolved); // top 5 capped at 2 labels; no dfd_faces.json
             assertEquals(Postprocessor.defaultPositive(d.model().labels()), d.model().defaultPositiveIndex());
         }
     }

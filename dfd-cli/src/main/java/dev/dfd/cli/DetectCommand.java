@@ -66,26 +66,32 @@ final class DetectCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int[] counts = new int[2]; // ok, failed
+        int[] counts = new int[3]; // ok, failed, no face
         List<ImageSource> sources = ImageFiles.sources(paths, stdin, maxBytes);
         DetectorOptions options = model.options(sources.size(), batchSize, decodeThreads == null ? 0 : decodeThreads)
                 .withLimits(new DecodeLimits(maxBytes, maxPixels)).withDecision(decision.decision(topK));
+        options = decision.withFaceLimits(options);
         try (Detector detector = Detector.load(model.modelDir(), options)) {
             ResultWriter writer = ResultWriter.of(format, out, detector.model().labels(),
                     detector.defaultDecision().positiveLabel());
             detector.detectAll(sources.iterator(), (DetectionResult r) -> {
                 writer.write(r);
-                counts[r instanceof DetectionResult.Failure ? 1 : 0]++;
+                counts[r instanceof DetectionResult.Failure ? 1 : r instanceof DetectionResult.NoFace ? 2 : 0]++;
             });
             writer.finish();
         }
-        if (counts[0] + counts[1] == 0) {
+        if (counts[2] > 0) {
+            err.println("dfd: no face found in " + counts[2] + " of " + (counts[0] + counts[1] + counts[2])
+                    + " images (no verdict for them)");
+            err.flush();
+        }
+        if (counts[0] + counts[1] + counts[2] == 0) {
             err.println("dfd: no image files found in " + String.join(" ", paths));
             err.flush();
             return Main.SOME_FAILED;
         }
         if (counts[1] > 0) {
-            err.println("dfd: " + counts[1] + " of " + (counts[0] + counts[1]) + " images failed");
+            err.println("dfd: " + counts[1] + " of " + (counts[0] + counts[1] + counts[2]) + " images failed");
             err.flush();
             return Main.SOME_FAILED;
         }

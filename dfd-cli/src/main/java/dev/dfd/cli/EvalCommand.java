@@ -116,6 +116,7 @@ final class EvalCommand implements Callable<Integer> {
         long images = (long) dataset.images().size() * (1 + perturbations.size());
         DetectorOptions options = model.options(images, batchSize, decodeThreads == null ? 0 : decodeThreads)
                 .withDecision(decision.decision(null));
+        options = decision.withFaceLimits(options);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Detector detector = Detector.load(model.modelDir(), options)) {

@@ -2,6 +2,7 @@ package dev.dfd.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dfd.Decision;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.Dfd;
@@ -69,6 +70,10 @@ final class QualityCommand implements Callable<Integer> {
             description = "Bootstrap resamples per interval. Default: ${DEFAULT-VALUE}.")
     int resamples;
 
+    @Option(names = "--faces", paramLabel = "WHEN", defaultValue = "auto",
+            description = "auto (faces when the model declares face input), on or off. Default: ${DEFAULT-VALUE}.")
+    String faces;
+
     @Option(names = "--json", paramLabel = "FILE.json", description = "Write the table and provenance as JSON.")
     Path json;
 
@@ -87,7 +92,9 @@ final class QualityCommand implements Callable<Integer> {
                 + gan.images().size();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Detector detector = Detector.load(model.modelDir(), model.options(images, 0, 0))) {
+        DetectorOptions options = model.options(images, 0, 0)
+                .withDecision(Decision.DEFAULT.withFaces(Decision.Faces.parse(faces)));
+        try (Detector detector = Detector.load(model.modelDir(), options)) {
             int positive = detector.model().labels().indexOf(detector.defaultDecision().positiveLabel());
             List<Protocol.Row> rows = new ArrayList<>();
             Evaluation.Pass valPass = pass(detector, val, null, "dfdc-val", err);
@@ -125,8 +132,9 @@ final class QualityCommand implements Callable<Integer> {
         LabelMapping mapping = LabelMapping.of(set.labels(), detector.model().labels(), Map.of());
         long start = System.nanoTime();
         Evaluation.Pass pass = Evaluation.score(detector, null, set, mapping, transform);
-        err.printf(Locale.ROOT, "dfd: %s: %d images in %.1f s%s%n", name, set.images().size(),
-                (System.nanoTime() - start) / 1e9, pass.failures().isEmpty() ? ""
+        err.printf(Locale.ROOT, "dfd: %s: %d images in %.1f s%s%s%n", name, set.images().size(),
+                (System.nanoTime() - start) / 1e9, pass.noFace().isEmpty() ? ""
+                        : ", no face in " + pass.noFace().size() + " (excluded)", pass.failures().isEmpty() ? ""
                         : ", " + pass.failures().size() + " failed (first: " + pass.failures().get(0).source() + ": "
                         + pass.failures().get(0).error() + ")");
         err.flush();

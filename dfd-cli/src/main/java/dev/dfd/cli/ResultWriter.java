@@ -72,13 +72,18 @@ abstract class ResultWriter {
             if (r instanceof Failure f) {
                 out.printf(Locale.ROOT, "%-" + labelWidth + "s  %-10s  %-32s  %s: %s%n", "ERROR", "-", "-",
                         f.source(), f.error());
-            } else {
-                Prediction p = ((Detection) r).prediction();
+            } else if (r instanceof Detection d) {
+                Prediction p = d.prediction();
                 String top = p.predictions().stream()
                         .map(ls -> String.format(Locale.ROOT, "%s %.4f", ls.label(), ls.score()))
                         .collect(Collectors.joining(", "));
-                out.printf(Locale.ROOT, "%-" + labelWidth + "s  %-10.4f  %-32s  %s%n", p.label(), p.positiveScore(), top,
-                        r.source());
+                String faces = d.faces().isEmpty() ? "" : String.format(Locale.ROOT, " (%d face%s)", d.faces().size(),
+                        d.faces().size() == 1 ? "" : "s");
+                out.printf(Locale.ROOT, "%-" + labelWidth + "s  %-10.4f  %-32s  %s%s%n", p.label(), p.positiveScore(),
+                        top, r.source(), faces);
+            } else {
+                out.printf(Locale.ROOT, "%-" + labelWidth + "s  %-10s  %-32s  %s: no face found, no verdict%n",
+                        "NO FACE", "-", "-", r.source());
             }
             out.flush();
         }
@@ -94,21 +99,24 @@ abstract class ResultWriter {
             for (String l : labels) {
                 header.append(',').append(quote("score_" + l));
             }
-            out.println(header.append(",error"));
+            out.println(header.append(",error,status,faces"));
         }
 
         @Override
         void write(DetectionResult r) {
             StringBuilder line = new StringBuilder(quote(r.source()));
             if (r instanceof Failure f) {
-                line.append(",,").append(",".repeat(labels.size())).append(',').append(quote(f.error()));
-            } else {
-                Prediction p = ((Detection) r).prediction();
+                line.append(",,").append(",".repeat(labels.size())).append(',').append(quote(f.error()))
+                        .append(",error,");
+            } else if (r instanceof Detection d) {
+                Prediction p = d.prediction();
                 line.append(',').append(quote(p.label())).append(',').append(p.positiveScore());
                 for (float s : p.scores()) {
                     line.append(',').append(s);
                 }
-                line.append(',');
+                line.append(",,ok,").append(d.faces().isEmpty() ? "" : Integer.toString(d.faces().size()));
+            } else {
+                line.append(",,").append(",".repeat(labels.size())).append(",,no_face,0");
             }
             out.println(line);
             out.flush();

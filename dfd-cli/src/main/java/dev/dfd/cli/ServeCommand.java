@@ -89,7 +89,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new DfdException(e.getMessage());
         }
         // a server's job size is unbounded: the run policy prepacks and runs its workers as batcher threads
-        DetectorOptions options = model.options(0, 0, 0).withDecision(decision.decision(topK))
+        DetectorOptions options = decision.withFaceLimits(model.options(0, 0, 0)).withDecision(decision.decision(topK))
                 .withLimits(new DecodeLimits(maxBody, maxPixels));
         Detector detector = Detector.load(model.modelDir(), options);
         DfdServer server;

@@ -52,13 +52,14 @@ public final class Evaluation {
      * @param metrics     metrics over the images that could be read
      * @param scored      per image: ids and scores (for predictions, galleries)
      * @param failures    images that could not be read or run, with reasons
+     * @param noFace      images in which a face model found no face: not counted in the metrics, never as Real
      * @param robustness  the clean run first, then one row per perturbation (empty without perturbations)
      * @param seconds     wall time of the clean run
      */
     public record Result(Dataset dataset, EvalMetrics metrics, List<Scored> scored, List<Failure> failures,
-                         List<RobustnessRow> robustness, double seconds) {
+                         List<String> noFace, List<RobustnessRow> robustness, double seconds) {
         public double imagesPerSecond() {
-            return (scored.size() + failures.size()) / Math.max(seconds, 1e-9);
+            return (scored.size() + failures.size() + noFace.size()) / Math.max(seconds, 1e-9);
         }
     }
 
@@ -103,11 +104,14 @@ public final class Evaluation {
         long start = System.nanoTime();
         List<Scored> scored = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
+        List<String> noFace = new ArrayList<>();
         runOnce(detector, resolved, images, null, (index, result) -> {
             if (result instanceof Detection d) {
                 scored.add(new Scored(index, trueIds[index], labels.indexOf(d.label()), d.prediction().scores()));
+            } else if (result instanceof Failure f) {
+                failures.add(f);
             } else {
-                failures.add((Failure) result);
+                noFace.add(result.source());
             }
             if (listener != null) {
                 listener.onResult(index, images.get(index), trueIds[index], result);
@@ -134,11 +138,11 @@ public final class Evaluation {
                 robustness.add(row(p.name(), metrics(labels, positive, s, null), s.size(), failed[0]));
             }
         }
-        return new Result(dataset, metrics, scored, failures, robustness, seconds);
+        return new Result(dataset, metrics, scored, failures, noFace, robustness, seconds);
     }
 
-    /** The scored images and failures of one pass over a data set. */
-    public record Pass(List<Scored> scored, List<Failure> failures) {
+    /** The scored images, failures and images without a face of one pass over a data set. */
+    public record Pass(List<Scored> scored, List<Failure> failures, List<String> noFace) {
     }
 
     /**
@@ -152,15 +156,18 @@ public final class Evaluation {
         List<LabeledImage> images = dataset.images();
         List<Scored> scored = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
+        List<String> noFace = new ArrayList<>();
         runOnce(detector, resolved, images, transform, (index, result) -> {
             if (result instanceof Detection d) {
                 scored.add(new Scored(index, mapping.id(images.get(index).label()), labels.indexOf(d.label()),
                         d.prediction().scores()));
+            } else if (result instanceof Failure f) {
+                failures.add(f);
             } else {
-                failures.add((Failure) result);
+                noFace.add(result.source());
             }
         });
-        return new Pass(scored, failures);
+        return new Pass(scored, failures, noFace);
     }
 
     private interface IndexedSink {

@@ -121,6 +121,15 @@ public final class HtmlReport {
 
         h.append("<section><h2>Most confident mistakes</h2>").append(gallery(result)).append("</section>");
 
+        if (!result.noFace().isEmpty()) {
+            h.append("<section><h2>No face found (").append(result.noFace().size())
+                    .append(" images, excluded: no verdict, never counted as Real)</h2><ul class=\"fail\">");
+            for (String source : result.noFace()) {
+                h.append("<li><code>").append(esc(source)).append("</code></li>");
+            }
+            h.append("</ul></section>");
+        }
+
         if (!result.failures().isEmpty()) {
             h.append("<section><h2>Unreadable images (excluded)</h2><ul class=\"fail\">");
             for (Failure f : result.failures()) {

@@ -21,9 +21,12 @@ public final class JsonReport {
     }
 
     public static ObjectNode render(Evaluation.Result result, Map<String, Object> provenance) {
-        return render(result.metrics(), new Source(result.dataset().source().toAbsolutePath().normalize().toString(),
-                        result.dataset().split(), result.dataset().images().size()), result.failures(),
+        ObjectNode root = render(result.metrics(), new Source(result.dataset().source().toAbsolutePath().normalize()
+                        .toString(), result.dataset().split(), result.dataset().images().size()), result.failures(),
                 result.robustness(), result.seconds(), provenance);
+        com.fasterxml.jackson.databind.node.ArrayNode noFace = root.putArray("no_face");
+        result.noFace().forEach(noFace::add);
+        return root;
     }
 
     /** What was evaluated: a folder, manifest or URI, the split chosen (or null) and how many images it holds. */

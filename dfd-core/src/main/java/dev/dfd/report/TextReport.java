@@ -18,7 +18,12 @@ public final class TextReport {
     }
 
     public static String render(Evaluation.Result result, int digits) {
-        return render(result.metrics(), result.robustness(), digits);
+        String text = render(result.metrics(), result.robustness(), digits);
+        if (result.noFace().isEmpty()) {
+            return text;
+        }
+        return text + "\nNo face found in " + result.noFace().size() + " images (no verdict; excluded from the"
+                + " metrics above, never counted as Real)\n";
     }
 
     /** The same text from metrics alone (distributed evaluation has no local {@link Evaluation.Result}). */

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.BatchingDetector;
 import dev.dfd.Decision;
-import dev.dfd.DetectionResult.Detection;
+import dev.dfd.DetectionResult;
 import dev.dfd.Detector;
 import dev.dfd.DfdException;
 import dev.dfd.Json;
@@ -135,7 +135,7 @@ public final class DfdServer implements AutoCloseable {
                             .put("error", e.getMessage()));
                 } else {
                     @SuppressWarnings("unchecked")
-                    CompletableFuture<Detection> f = (CompletableFuture<Detection>) p;
+                    CompletableFuture<DetectionResult> f = (CompletableFuture<DetectionResult>) p;
                     results.add(respond(await(f)));
                 }
             }
@@ -286,7 +286,7 @@ public final class DfdServer implements AutoCloseable {
     }
 
     private ObjectNode detect(Input input, Decision decision) {
-        CompletableFuture<Detection> detection;
+        CompletableFuture<DetectionResult> detection;
         try {
             detection = batcher.submit(input.bytes(), input.name(), decision);
         } catch (BatchingDetector.Overloaded e) {
@@ -299,7 +299,7 @@ public final class DfdServer implements AutoCloseable {
         return respond(await(detection));
     }
 
-    private Detection await(CompletableFuture<Detection> f) {
+    private DetectionResult await(CompletableFuture<DetectionResult> f) {
         try {
             return f.get(config.inferenceTimeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -318,8 +318,8 @@ public final class DfdServer implements AutoCloseable {
         }
     }
 
-    private ObjectNode respond(Detection d) {
-        ObjectNode o = DetectionJson.of(d.source(), d.prediction());
+    private ObjectNode respond(DetectionResult d) {
+        ObjectNode o = DetectionJson.of(d);
         o.put("model", modelId);
         return o;
     }

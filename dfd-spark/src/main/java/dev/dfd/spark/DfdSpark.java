@@ -124,6 +124,7 @@ public final class DfdSpark {
             case "csv" -> scored.withColumn("scores", to_json(col("scores")))
                     .withColumn("predictions", to_json(col("predictions")))
                     .withColumn("logits", to_json(col("logits")))
+                    .withColumn("faces", to_json(col("faces")))
                     .write().mode(SaveMode.Overwrite).option("header", "true").csv(output);
             default -> throw new DfdException("unknown output format '" + format + "' (parquet or csv)");
         }

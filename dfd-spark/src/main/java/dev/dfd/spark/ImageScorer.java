@@ -49,7 +49,13 @@ final class ImageScorer implements MapPartitionsFunction<Row, Row> {
             DataTypes.createStructField("logits", DataTypes.createArrayType(DataTypes.FloatType, false), true),
             DataTypes.createStructField("error", DataTypes.StringType, true),
             DataTypes.createStructField("model_id", DataTypes.StringType, false),
-            DataTypes.createStructField("dfd_version", DataTypes.StringType, false)});
+            DataTypes.createStructField("dfd_version", DataTypes.StringType, false),
+            DataTypes.createStructField("status", DataTypes.StringType, false),
+            DataTypes.createStructField("faces", DataTypes.createArrayType(new StructType(new StructField[]{
+                    DataTypes.createStructField("box", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+                    DataTypes.createStructField("face_score", DataTypes.FloatType, false),
+                    DataTypes.createStructField("label", DataTypes.StringType, false),
+                    DataTypes.createStructField("score", DataTypes.FloatType, false)}), false), true)});
 
     /** Input columns that are consumed, not passed through. */
     static final List<String> CONSUMED = List.of("path", "content", "modificationTime", "length");
@@ -163,8 +169,22 @@ final class ImageScorer implements MapPartitionsFunction<Row, Row> {
                 logits.add(v);
             }
             values[5] = scala.jdk.javaapi.CollectionConverters.asScala(logits);
+            values[9] = "ok";
+            if (!d.faces().isEmpty()) {
+                List<Row> faces = new ArrayList<>(d.faces().size());
+                for (DetectionResult.FaceVerdict v : d.faces()) {
+                    var b = v.face().box();
+                    faces.add(RowFactory.create(scala.jdk.javaapi.CollectionConverters.asScala(
+                            List.of(b.x(), b.y(), b.width(), b.height())), v.face().score(), v.prediction().label(),
+                            v.prediction().positiveScore()));
+                }
+                values[10] = scala.jdk.javaapi.CollectionConverters.asScala(faces);
+            }
+        } else if (result instanceof Failure f) {
+            values[6] = f.error();
+            values[9] = "error";
         } else {
-            values[6] = ((Failure) result).error();
+            values[9] = "no_face";
         }
         values[7] = modelId;
         values[8] = version;
