@@ -81,6 +81,19 @@ final class TrainCommand implements Callable<Integer> {
             + " Default: ${DEFAULT-VALUE}.")
     int checkpointSteps;
 
+    @Option(names = "--synthesize", paramLabel = "KINDS",
+            description = "Also make fakes from real training faces: comma-separated blend (self-blending through a"
+                    + " face mask), upsample (generator upsampling traces), retouch (local warps, smoothing, cloning).")
+    String synthesize;
+
+    @Option(names = "--synth-fraction", paramLabel = "P", defaultValue = "0.5",
+            description = "Share of the fake draws that are synthetic. Default: ${DEFAULT-VALUE}.")
+    double synthFraction;
+
+    @Option(names = "--real-only", description = "Use no fake of the data at all: every fake is synthetic, and the"
+            + " epoch is chosen on validation reals with synthetic fakes made from them.")
+    boolean realOnly;
+
     @Override
     public Integer call() {
         TrainOptions options;
@@ -94,7 +107,8 @@ final class TrainCommand implements Callable<Integer> {
                 options = new TrainOptions(data.toAbsolutePath().normalize(), out.toAbsolutePath().normalize(),
                         init == null ? null : init.toAbsolutePath().normalize(),
                         config == null ? null : config.toAbsolutePath().normalize(), imageSize, epochs, batchSize, lr,
-                        weightDecay, warmup, labelSmoothing, clipNorm, patience, seed, workers, maxSteps, checkpointSteps);
+                        weightDecay, warmup, labelSmoothing, clipNorm, patience, seed, workers, maxSteps, checkpointSteps,
+                        synthesize, synthFraction, realOnly);
             } catch (IllegalArgumentException e) {
                 throw new DfdException(e.getMessage());
             }
@@ -108,7 +122,9 @@ final class TrainCommand implements Callable<Integer> {
                 options.init() == null ? "" : " --init " + options.init(),
                 options.configFile() == null ? "" : " --config " + options.configFile(), options.imageSize(),
                 options.epochs(), options.batchSize(), options.learningRate(), options.weightDecay(),
-                options.warmupEpochs(), options.labelSmoothing(), options.clipNorm(), options.patience(), options.seed());
+                options.warmupEpochs(), options.labelSmoothing(), options.clipNorm(), options.patience(), options.seed())
+                + (options.synthesize() == null ? "" : " --synthesize " + options.synthesize()
+                + (options.realOnly() ? " --real-only" : " --synth-fraction " + options.synthFraction()));
         Trainer.Outcome outcome = trainer.runAndDocument(command);
         try {
             Runtime.getRuntime().removeShutdownHook(onInterrupt);

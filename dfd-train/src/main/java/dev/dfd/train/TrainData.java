@@ -3,11 +3,15 @@ package dev.dfd.train;
 import dev.dfd.DfdException;
 import dev.dfd.eval.Dataset;
 import dev.dfd.eval.Dataset.LabeledImage;
+import dev.dfd.face.Face;
+import dev.dfd.face.FaceDetector;
+import dev.dfd.face.FaceDetectorOptions;
 import dev.dfd.io.DecodeLimits;
 import dev.dfd.io.ImageDecoder;
 import dev.dfd.io.RgbImage;
 import dev.dfd.postprocess.Postprocessor;
 import dev.dfd.preprocess.ImageProcessor;
+import dev.dfd.train.synth.Synthesis;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,6 +41,14 @@ final class TrainData {
     final List<List<Integer>> byClass = new ArrayList<>();
     private final ImageDecoder decoder = new ImageDecoder(DecodeLimits.DEFAULT);
     final AtomicInteger unreadable = new AtomicInteger();
+    /** Synthetic fakes: the kinds drawn (empty: none), their share of fake draws, and whether real fakes are used. */
+    private List<Synthesis.Kind> synthKinds = List.of();
+    private double synthFraction;
+    private boolean realOnly;
+    /** Face keypoints of the images synthesis starts from, found once each. */
+    private final Map<Path, float[][]> keypoints = new java.util.concurrent.ConcurrentHashMap<>();
+    private FaceDetector faces;
+    final AtomicInteger keypointFallbacks = new AtomicInteger();
 
     private TrainData(Dataset train, Dataset val, Dataset test, List<String> labels) {
         this.train = train;
@@ -105,15 +117,105 @@ final class TrainData {
         }
     }
 
-    /** Image indices for one epoch: class-balanced draws with replacement, fixed by (seed, epoch). */
+    /** Makes fakes from real faces too: {@code fraction} of the fake draws, or all of them with {@code realOnly}. */
+    void synthesize(List<Synthesis.Kind> kinds, double fraction, boolean realOnly) {
+        this.synthKinds = List.copyOf(kinds);
+        this.synthFraction = fraction;
+        this.realOnly = realOnly;
+    }
+
+    /** The positive (fake) label's id: the last label. */
+    int positiveId() {
+        return labels.size() - 1;
+    }
+
+    /**
+     * Image indices for one epoch: class-balanced draws with replacement, fixed by (seed, epoch). A fake draw may be
+     * a synthetic fake, encoded as {@code -(i + 1)} for "a fake made from real image i".
+     */
     List<Integer> epochOrder(long seed, int epoch, int count) {
         Random r = new Random(mix(seed, epoch, -1));
         List<Integer> order = new ArrayList<>(count);
+        List<Integer> reals = byClass.get(0);
         for (int i = 0; i < count; i++) {
-            List<Integer> cls = byClass.get(r.nextInt(byClass.size()));
-            order.add(cls.get(r.nextInt(cls.size())));
+            int c = r.nextInt(byClass.size());
+            boolean synthetic = c == positiveId() && !synthKinds.isEmpty()
+                    && (realOnly || r.nextDouble() < synthFraction);
+            if (synthetic) {
+                order.add(-(reals.get(r.nextInt(reals.size())) + 1));
+            } else {
+                List<Integer> cls = byClass.get(c);
+                order.add(cls.get(r.nextInt(cls.size())));
+            }
         }
         return order;
+    }
+
+    /**
+     * The validation order: every validation image, or when training on real images only, the validation reals
+     * each followed by a synthetic fake made from it (the data's own fakes never take part).
+     */
+    List<Integer> validationOrder() {
+        List<Integer> all = new ArrayList<>();
+        for (int i = 0; i < val.images().size(); i++) {
+            if (!realOnly) {
+                all.add(i);
+            } else if (labelId(val.images().get(i)) != positiveId()) {
+                all.add(i);
+                all.add(-(i + 1));
+            }
+        }
+        return all;
+    }
+
+    /** The label id of an order entry: a synthetic fake's is the positive label. */
+    int labelIdAt(Dataset dataset, int entry) {
+        return entry < 0 ? positiveId() : labelId(dataset.images().get(entry));
+    }
+
+    /** A synthetic fake made from {@code real} (an image of {@code path}). */
+    RgbImage synthesize(Path path, RgbImage real, Random r) {
+        return Synthesis.fake(real, keypointsOf(path, real), synthKinds, r);
+    }
+
+    /**
+     * The face keypoints of an image, found with the face stage's detector (the most confident face), or, when it
+     * finds none, the layout of a face centred as the DFDC crops centre theirs (counted in keypointFallbacks).
+     */
+    float[][] keypointsOf(Path path, RgbImage img) {
+        return keypoints.computeIfAbsent(path, p -> {
+            List<Face> found = faceDetector().detect(img);
+            if (found.isEmpty()) {
+                keypointFallbacks.incrementAndGet();
+                return templateKeypoints(img.width(), img.height());
+            }
+            float[][] k = new float[6][];
+            for (int i = 0; i < 6; i++) {
+                Face.Point pt = found.get(0).keypoints().get(i);
+                k[i] = new float[]{pt.x(), pt.y()};
+            }
+            return k;
+        });
+    }
+
+    private synchronized FaceDetector faceDetector() {
+        if (faces == null) {
+            faces = new FaceDetector(FaceDetectorOptions.DEFAULT.withMaxFaces(1).withIntraOpThreads(1));
+        }
+        return faces;
+    }
+
+    /** BlazeFace's six keypoints of a frontal face whose box is 90% of the image's side, centred at 54% height. */
+    static float[][] templateKeypoints(int w, int h) {
+        float side = 0.9f * Math.min(w, h);
+        float x0 = w / 2f - side / 2;
+        float y0 = 0.54f * h - side / 2;
+        float[][] rel = {{0.33f, 0.38f}, {0.67f, 0.38f}, {0.5f, 0.55f}, {0.5f, 0.72f}, {0.05f, 0.45f}, {0.95f, 0.45f}};
+        float[][] k = new float[6][];
+        for (int i = 0; i < 6; i++) {
+            k[i] = new float[]{x0 + rel[i][0] * side, y0 + rel[i][1] * side};
+        }
+        return k;
     }
 
     static long mix(long seed, long epoch, long index) {
@@ -197,16 +299,21 @@ final class TrainData {
                 int j = 0;
                 for (Map.Entry<Integer, float[]> e : ok.entrySet()) {
                     System.arraycopy(e.getValue(), 0, pixels, j * plane, plane);
-                    labels[j++] = data.labelId(dataset.images().get(order.get(from + e.getKey())));
+                    labels[j++] = data.labelIdAt(dataset, order.get(from + e.getKey()));
                 }
                 return new Batch(pixels, labels, size);
             });
         }
 
-        private float[] load(int index, Random r) {
-            RgbImage img = data.decode(dataset.images().get(index).path());
+        private float[] load(int entry, Random r) {
+            int index = entry < 0 ? -entry - 1 : entry;
+            Path path = dataset.images().get(index).path();
+            RgbImage img = data.decode(path);
             if (img == null) {
                 return null;
+            }
+            if (entry < 0) {
+                img = data.synthesize(path, img, r);
             }
             RgbImage ready = augmenter != null ? augmenter.apply(img, r) : processor.resize(img);
             float[] out = new float[3 * size * size];

@@ -22,12 +22,39 @@ import java.nio.file.Path;
  * @param workers         image loading threads
  * @param maxStepsPerEpoch cap on steps per epoch (0: the whole training split); for smoke tests and quick runs
  * @param checkpointSteps also checkpoint every this many steps (0: only at epoch ends and on Ctrl-C)
+ * @param synthesize      synthetic fakes made from real training faces: a comma-separated list of blend, upsample,
+ *                        retouch (see dev.dfd.train.synth.Synthesis); null or empty for none
+ * @param synthFraction   share of the fake draws that are synthetic (the rest are the data's own fakes)
+ * @param realOnly        train without the data's fakes: every fake is synthetic, and validation uses the
+ *                        validation split's real faces with synthetic fakes made from them (so no real fake of the
+ *                        data set is seen, even to choose the epoch)
  */
 public record TrainOptions(Path data, Path out, Path init, Path configFile, int imageSize, int epochs, int batchSize,
                            double learningRate, double weightDecay, double warmupEpochs, double labelSmoothing,
                            double clipNorm, int patience, long seed, int workers, int maxStepsPerEpoch,
-                           int checkpointSteps) {
+                           int checkpointSteps, String synthesize, double synthFraction, boolean realOnly) {
+    /** Without synthetic fakes. */
+    public TrainOptions(Path data, Path out, Path init, Path configFile, int imageSize, int epochs, int batchSize,
+                        double learningRate, double weightDecay, double warmupEpochs, double labelSmoothing,
+                        double clipNorm, int patience, long seed, int workers, int maxStepsPerEpoch,
+                        int checkpointSteps) {
+        this(data, out, init, configFile, imageSize, epochs, batchSize, learningRate, weightDecay, warmupEpochs,
+                labelSmoothing, clipNorm, patience, seed, workers, maxStepsPerEpoch, checkpointSteps, null, 0, false);
+    }
+
     public TrainOptions {
+        if (synthesize != null && synthesize.isBlank()) {
+            synthesize = null;
+        }
+        if (synthesize != null) {
+            dev.dfd.train.synth.Synthesis.Kind.parseList(synthesize); // an unknown kind fails here
+        }
+        if (!(synthFraction >= 0 && synthFraction <= 1)) {
+            throw new IllegalArgumentException("the synthetic share of fakes must be in [0, 1]");
+        }
+        if (realOnly && synthesize == null) {
+            throw new IllegalArgumentException("training on real images only needs synthetic fakes (--synthesize)");
+        }
         if (epochs < 1 || batchSize < 1 || imageSize < 16 || workers < 1) {
             throw new IllegalArgumentException("epochs, batch size and workers must be positive, image size >= 16");
         }

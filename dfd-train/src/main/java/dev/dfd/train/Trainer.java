@@ -105,6 +105,13 @@ public final class Trainer {
         List<String> initLabels = o.init() == null ? null
                 : dev.dfd.model.ModelConfig.read(o.init().resolve("config.json")).labels();
         TrainData data = TrainData.open(o.data(), initLabels);
+        if (o.synthesize() != null) {
+            data.synthesize(dev.dfd.train.synth.Synthesis.Kind.parseList(o.synthesize()), o.synthFraction(),
+                    o.realOnly());
+            log.printf(Locale.ROOT, "synthetic fakes: %s, %s%n", o.synthesize(), o.realOnly()
+                    ? "every fake (no real fake is used, in training or validation)"
+                    : String.format(Locale.ROOT, "%.0f%% of the fake draws", 100 * o.synthFraction()));
+        }
         lastData = data;
         log.printf(Locale.ROOT, "data: train %d images %s, val %d%s; labels %s%n", data.train.images().size(),
                 counts(data), data.val.images().size(), data.test == null ? "" : ", test " + data.test.images().size(),
@@ -388,10 +395,7 @@ public final class Trainer {
     /** ROC AUC (positive = the last label), accuracy and loss on the validation split, without augmentation. */
     private Validation validate(TrainableModel model, TrainData data, ImageProcessor processor) {
         NDManager manager = model.weights().manager();
-        List<Integer> all = new ArrayList<>();
-        for (int i = 0; i < data.val.images().size(); i++) {
-            all.add(i);
-        }
+        List<Integer> all = data.validationOrder();
         int positive = dev.dfd.postprocess.Postprocessor.defaultPositive(data.labels);
         List<Boolean> y = new ArrayList<>();
         List<Double> score = new ArrayList<>();
