@@ -3,7 +3,7 @@ package dev.dfd.cli;
 import dev.dfd.DfdException;
 import dev.dfd.convert.Converter;
 import dev.dfd.convert.ExternalData;
-import dev.dfd.convert.WeightEncoding;
+import dev.dfd.graph.WeightEncoding;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -8,7 +8,13 @@ import dev.dfd.Json;
 import dev.dfd.Provenance;
 import dev.dfd.model.ModelConfig;
 import dev.dfd.preprocess.PreprocessorConfig;
+import dev.dfd.family.ExportSettings;
+import dev.dfd.family.ModelFamily;
+import dev.dfd.family.vit.VitInit;
+import dev.dfd.graph.OnnxBuilder;
+import dev.dfd.graph.WeightEncoding;
 import dev.dfd.safetensors.ShardedSafetensors;
+import dev.dfd.safetensors.TensorSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -52,11 +58,7 @@ public final class Converter {
             throw new DfdException(source + ": model directory not found");
         }
         Path configFile = source.resolve(ModelConfig.FILE_NAME);
-        ObjectNode configJson = Json.readObject(configFile);
-        boolean resnet = "resnet".equals(configJson.path("model_type").asText());
-        ModelConfig modelConfig = ModelConfig.read(configFile);
-        VitConfig config = resnet ? null : VitConfig.read(configFile);
-        int[] size = resnet ? imageSize(source) : new int[]{config.imageHeight(), config.imageWidth()};
+        Plan<?> plan = Plan.of(ModelFamilies.of(configFile), source, configFile);
         Path onnxFile = out.resolve("onnx").resolve(encoding.fileName);
         Map<String, String> sources = new LinkedHashMap<>();
         OnnxMl.ModelProto model;
@@ -73,11 +75,10 @@ public final class Converter {
             metadata.put("dfd_version", Dfd.version());
             metadata.put("dfd_dtype", encoding.id() + (reduceRange ? " (reduced range)" : ""));
             sources.forEach((name, sha) -> metadata.put("source_sha256:" + name, sha));
-            model = resnet
-                    ? ResNetOnnxExporter.export(ResNetOnnxExporter.Arch.of(configJson, modelConfig.numLabels(), configFile),
-                    weights, encoding, reduceRange, size[0], size[1], Dfd.version(), metadata)
-                    : VitOnnxExporter.export(config, weights, encoding, reduceRange, Dfd.version(), metadata);
+            model = plan.export(weights, new ExportSettings(encoding, reduceRange, plan.size()[0], plan.size()[1],
+                    Dfd.version(), metadata));
         }
+        int[] size = plan.size();
         boolean wrotePreprocessor;
         Path dataFile = onnxFile.resolveSibling(ExternalData.dataFileName(onnxFile.getFileName().toString()));
         boolean external = ExternalData.wanted(externalDataMode, model);
@@ -115,17 +116,23 @@ public final class Converter {
         }
     }
 
-    /** A CNN has no image size in config.json: the preprocessor's fixed size decides the ONNX input. */
-    private static int[] imageSize(Path source) {
-        Path pre = source.resolve(PreprocessorConfig.FILE_NAME);
-        if (!Files.isRegularFile(pre)) {
-            throw new DfdException(pre + ": file not found (a ResNet's input size comes from its preprocessor)");
+    /** The family, its config parsed once and the input size, decided before any weight is read. */
+    private record Plan<C>(ModelFamily<C> family, C config, int[] size) {
+        static <C> Plan<C> of(ModelFamily<C> family, Path source, Path configFile) {
+            C config = family.parse(configFile);
+            Path pre = source.resolve(PreprocessorConfig.FILE_NAME);
+            boolean hasPre = Files.isRegularFile(pre);
+            int[] size = family.inputSize(config, configFile, hasPre ? pre : null);
+            if (!hasPre && (size[0] <= 0 || size[1] <= 0)) {
+                throw new DfdException(pre + ": file not found (needed to convert " + family.architectures()
+                        + ": the preprocessing and input size come from it)");
+            }
+            return new Plan<>(family, config, size);
         }
-        int[] hw = PreprocessorConfig.read(pre).fixedOutputSize();
-        if (hw == null) {
-            throw new DfdException(pre + ": needs a fixed size (height, width) to export a ResNet");
+
+        OnnxMl.ModelProto export(TensorSource weights, ExportSettings settings) {
+            return family.export(config, weights, settings);
         }
-        return hw;
     }
 
     private static boolean copyConfigs(Path source, Path out, int[] size) throws IOException {
