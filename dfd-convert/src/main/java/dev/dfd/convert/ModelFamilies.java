@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
 import dev.dfd.Json;
 import dev.dfd.family.ModelFamily;
+import dev.dfd.family.convnext.ConvNextFamily;
 import dev.dfd.family.resnet.ResNetFamily;
 import dev.dfd.family.vit.VitFamily;
 
@@ -15,7 +16,8 @@ import java.util.stream.Collectors;
 public final class ModelFamilies {
     public static final List<ModelFamily<?>> ALL = List.of(
             new VitFamily(),
-            new ResNetFamily());
+            new ResNetFamily(),
+            new ConvNextFamily());
 
     private ModelFamilies() {
     }
