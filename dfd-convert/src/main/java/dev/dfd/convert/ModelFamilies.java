@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
 import dev.dfd.Json;
 import dev.dfd.family.ModelFamily;
+import dev.dfd.family.beit.BeitFamily;
+import dev.dfd.family.clip.ClipFamily;
 import dev.dfd.family.convnext.ConvNextFamily;
+import dev.dfd.family.dinov2.Dinov2Family;
 import dev.dfd.family.resnet.ResNetFamily;
 import dev.dfd.family.vit.VitFamily;
 
@@ -17,7 +20,10 @@ public final class ModelFamilies {
     public static final List<ModelFamily<?>> ALL = List.of(
             new VitFamily(),
             new ResNetFamily(),
-            new ConvNextFamily());
+            new ConvNextFamily(),
+            new ClipFamily(),
+            new Dinov2Family(),
+            new BeitFamily());
 
     private ModelFamilies() {
     }
