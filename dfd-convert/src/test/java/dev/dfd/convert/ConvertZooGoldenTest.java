@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConvertZooGoldenTest {
     /** The zoo models dfd converts (the others: see {@link #unsupportedFamiliesAreRefusedByName}). */
     static final List<String> CONVERTED = List.of("deit-seed0", "resnet-seed0", "convnext-seed0", "convnextv2-seed0",
-            "siglip-seed0", "clip-seed0", "dinov2-seed0", "beit-seed0");
+            "siglip-seed0", "clip-seed0", "dinov2-seed0", "beit-seed0", "swin-seed0");
     private static final Map<String, String> REPORT = new ConcurrentHashMap<>();
 
     @TempDir
