@@ -8,6 +8,7 @@ import dev.dfd.family.beit.BeitFamily;
 import dev.dfd.family.clip.ClipFamily;
 import dev.dfd.family.convnext.ConvNextFamily;
 import dev.dfd.family.dinov2.Dinov2Family;
+import dev.dfd.family.efficientnet.EfficientNetFamily;
 import dev.dfd.family.swin.SwinFamily;
 import dev.dfd.family.resnet.ResNetFamily;
 import dev.dfd.family.vit.VitFamily;
@@ -25,7 +26,8 @@ public final class ModelFamilies {
             new ClipFamily(),
             new Dinov2Family(),
             new BeitFamily(),
-            new SwinFamily());
+            new SwinFamily(),
+            new EfficientNetFamily());
 
     private ModelFamilies() {
     }
