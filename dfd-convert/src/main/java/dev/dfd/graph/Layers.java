@@ -132,7 +132,7 @@ public final class Layers {
                                 boolean qvBias, boolean kBias, String scoreBias) {
         int headSize = hidden / heads;
         String sqrtHead = g.scalar("sqrt_head_size_" + headSize, (float) Math.sqrt(headSize));
-        String qkvShape = g.vector("shape_heads_" + heads, 0, 0, heads, headSize);
+        String qkvShape = g.vector("shape_heads_" + heads + "x" + headSize, 0, 0, heads, headSize);
         String mergeShape = g.vector("shape_merge_" + hidden, 0, 0, hidden);
         String qh = heads(linear(x, q, hidden, hidden, qvBias), qkvShape, 0, 2, 1, 3);
         String kh = heads(linear(x, k, hidden, hidden, kBias), qkvShape, 0, 2, 3, 1);

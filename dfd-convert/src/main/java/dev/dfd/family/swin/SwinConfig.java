@@ -59,6 +59,24 @@ public record SwinConfig(int channels, int patchSize, int embedDim, List<Integer
         return stageDim(depths.size() - 1);
     }
 
+    /**
+     * Why transformers cannot run this input size, or null: a stage whose token map is smaller than window_size on
+     * one side but not equal to it (transformers then shrinks the window below its relative position table).
+     */
+    public String sizeProblem(int height, int width) {
+        int h = (height + patchSize - 1) / patchSize;
+        int w = (width + patchSize - 1) / patchSize;
+        for (int s = 0; s < depths.size(); s++) {
+            if (Math.min(h, w) < windowSize) {
+                return "at " + height + "x" + width + " stage " + s + " has a " + h + "x" + w + " token map, smaller"
+                        + " than window_size " + windowSize;
+            }
+            h = (h + 1) / 2;
+            w = (w + 1) / 2;
+        }
+        return null;
+    }
+
     public static SwinConfig read(Path file) {
         ObjectNode o = Json.readObject(file);
         if (Json.bool(o, "use_absolute_embeddings", false, file)) {

@@ -34,6 +34,12 @@ public final class SwinFamily implements ModelFamily<SwinConfig> {
             throw new DfdException(preprocessor + ": a Swin is converted for one input size, and this preprocessor"
                     + " makes images of varying size");
         }
+        if (hw[0] > 0) {
+            String problem = config.sizeProblem(hw[0], hw[1]);
+            if (problem != null) {
+                throw new DfdException(configFile + ": " + problem);
+            }
+        }
         return hw;
     }
 
