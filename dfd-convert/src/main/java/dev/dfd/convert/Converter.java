@@ -10,7 +10,6 @@ import dev.dfd.model.ModelConfig;
 import dev.dfd.preprocess.PreprocessorConfig;
 import dev.dfd.family.ExportSettings;
 import dev.dfd.family.ModelFamily;
-import dev.dfd.family.vit.VitInit;
 import dev.dfd.graph.OnnxBuilder;
 import dev.dfd.graph.WeightEncoding;
 import dev.dfd.safetensors.ShardedSafetensors;
@@ -39,7 +38,8 @@ public final class Converter {
      * @param externalData     its external data file ({@code model.onnx_data}), or null when the weights are inside
      * @param bytes            the size of both
      * @param parameters       number of weights read from the checkpoint
-     * @param wrotePreprocessor true when the source had no preprocessor_config.json and ViT defaults were written
+     * @param wrotePreprocessor true when the source had no preprocessor_config.json and the family's defaults were
+     *                          written (ViT and DeiT only; the other families need the source's)
      */
     public record Result(Path onnx, Path externalData, long bytes, long parameters, boolean wrotePreprocessor) {
     }
@@ -78,7 +78,6 @@ public final class Converter {
             model = plan.export(weights, new ExportSettings(encoding, reduceRange, plan.size()[0], plan.size()[1],
                     Dfd.version(), metadata));
         }
-        int[] size = plan.size();
         boolean wrotePreprocessor;
         Path dataFile = onnxFile.resolveSibling(ExternalData.dataFileName(onnxFile.getFileName().toString()));
         boolean external = ExternalData.wanted(externalDataMode, model);
@@ -103,7 +102,7 @@ public final class Converter {
                 Files.deleteIfExists(dataFile);
                 Files.deleteIfExists(onnxFile.resolveSibling(onnxFile.getFileName() + ".data"));
             }
-            wrotePreprocessor = copyConfigs(source, out, size);
+            wrotePreprocessor = copyConfigs(source, out, plan.defaultPreprocessor());
         } catch (IOException e) {
             throw new DfdException(out + ": cannot write (" + e.getMessage() + ")");
         }
@@ -123,11 +122,15 @@ public final class Converter {
             Path pre = source.resolve(PreprocessorConfig.FILE_NAME);
             boolean hasPre = Files.isRegularFile(pre);
             int[] size = family.inputSize(config, configFile, hasPre ? pre : null);
-            if (!hasPre && (size[0] <= 0 || size[1] <= 0)) {
-                throw new DfdException(pre + ": file not found (needed to convert " + family.architectures()
-                        + ": the preprocessing and input size come from it)");
+            if (!hasPre && family.defaultPreprocessor(config) == null) {
+                throw new DfdException(pre + ": file not found (a " + family.architectures()
+                        + " checkpoint needs its own image processor settings)");
             }
             return new Plan<>(family, config, size);
+        }
+
+        String defaultPreprocessor() {
+            return family.defaultPreprocessor(config);
         }
 
         OnnxMl.ModelProto export(TensorSource weights, ExportSettings settings) {
@@ -135,7 +138,7 @@ public final class Converter {
         }
     }
 
-    private static boolean copyConfigs(Path source, Path out, int[] size) throws IOException {
+    private static boolean copyConfigs(Path source, Path out, String defaultPreprocessor) throws IOException {
         if (Files.isSameFile(source, out)) {
             return false;
         }
@@ -146,7 +149,7 @@ public final class Converter {
             Files.copy(pre, out.resolve(PreprocessorConfig.FILE_NAME), StandardCopyOption.REPLACE_EXISTING);
             return false;
         }
-        Files.writeString(out.resolve(PreprocessorConfig.FILE_NAME), VitInit.preprocessorJson(size[0], size[1]));
+        Files.writeString(out.resolve(PreprocessorConfig.FILE_NAME), defaultPreprocessor);
         return true;
     }
 

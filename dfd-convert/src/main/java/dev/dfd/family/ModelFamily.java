@@ -32,6 +32,14 @@ public interface ModelFamily<C> {
      */
     int[] inputSize(C config, Path configFile, Path preprocessor);
 
+    /**
+     * preprocessor_config.json to write when the source has none, or null to refuse such a source (the family's
+     * processor differs from checkpoint to checkpoint, so there is no safe default).
+     */
+    default String defaultPreprocessor(C config) {
+        return null;
+    }
+
     /** The graph: input {@code pixel_values} (batch, 3, H, W) float32, output {@code logits} (batch, labels). */
     OnnxMl.ModelProto export(C config, TensorSource weights, ExportSettings settings);
 }

@@ -68,13 +68,13 @@ class ModelFamiliesTest {
     }
 
     @Test
-    void aCnnWithoutPreprocessorIsRefusedNamingTheMissingFile() throws IOException {
+    void onlyViTGetsDefaultPreprocessingTheOthersAreRefusedNamingTheMissingFile() throws IOException {
         write("{\"model_type\": \"convnext\"}");
         DfdException e = assertThrows(DfdException.class,
                 () -> Converter.convert(dir, dir.resolve("out"), WeightEncoding.FP32, false));
-        assertEquals(dir.resolve("preprocessor_config.json") + ": file not found (needed to convert"
-                + " ConvNextForImageClassification, ConvNextV2ForImageClassification: the preprocessing and input size"
-                + " come from it)", e.getMessage());
+        assertEquals(dir.resolve("preprocessor_config.json") + ": file not found (a ConvNextForImageClassification,"
+                + " ConvNextV2ForImageClassification checkpoint needs its own image processor settings)",
+                e.getMessage());
     }
 
     @Test

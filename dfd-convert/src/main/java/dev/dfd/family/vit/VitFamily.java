@@ -30,6 +30,12 @@ public final class VitFamily implements ModelFamily<VitConfig> {
         return new int[]{c.imageHeight(), c.imageWidth()};
     }
 
+    /** ViTImageProcessor's defaults at the config's image size, as {@code dfd init} writes them. */
+    @Override
+    public String defaultPreprocessor(VitConfig c) {
+        return VitInit.preprocessorJson(c.imageHeight(), c.imageWidth());
+    }
+
     @Override
     public OnnxMl.ModelProto export(VitConfig c, TensorSource weights, ExportSettings s) {
         return VitOnnxExporter.export(c, weights, s.encoding(), s.reduceRange(), s.producerVersion(), s.metadata());
