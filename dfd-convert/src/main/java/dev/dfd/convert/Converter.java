@@ -28,7 +28,9 @@ import java.util.Map;
 /**
  * A Hugging Face checkpoint directory (config.json, preprocessor_config.json, model.safetensors or shards) to a
  * model directory that dfd, transformers.js and ONNX Runtime load: the configs copied, {@code onnx/<file>} written,
- * and {@code dfd_conversion.json} recording the source files' sha256, the dtype and the dfd version.
+ * and {@code dfd_conversion.json} recording the source files' sha256, the dtype and the dfd version. The family
+ * (ViT, ResNet, ConvNeXt, ...) is chosen by config.json's {@code model_type} through {@link ModelFamilies}; it parses
+ * the config, decides the input size and builds the graph.
  */
 public final class Converter {
     public static final String PROVENANCE_FILE = "dfd_conversion.json";
