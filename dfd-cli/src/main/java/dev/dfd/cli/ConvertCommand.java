@@ -3,7 +3,7 @@ package dev.dfd.cli;
 import dev.dfd.DfdException;
 import dev.dfd.convert.Converter;
 import dev.dfd.convert.ExternalData;
-import dev.dfd.convert.WeightEncoding;
+import dev.dfd.graph.WeightEncoding;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -16,8 +16,12 @@ import java.util.concurrent.Callable;
 
 @Command(name = "convert", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         usageHelpAutoWidth = true,
-        description = {"Convert a Hugging Face checkpoint (config.json, model.safetensors or shards) of a"
-                + " ViTForImageClassification or DeiTForImageClassification to ONNX, in Java.",
+        description = {"Convert a Hugging Face image classifier (config.json, preprocessor_config.json,"
+                + " model.safetensors or shards) to ONNX, in Java. Architectures (config.json model_type):"
+                + " ViT and DeiT (vit, deit), ResNet with basic or bottleneck layers (resnet), ConvNeXt and"
+                + " ConvNeXt V2 (convnext, convnextv2), CLIP and SigLIP vision with a classifier (clip, siglip),"
+                + " DINOv2 (dinov2), BEiT (beit), Swin (swin), EfficientNet (efficientnet): the"
+                + " <Family>ForImageClassification classes.",
                 "Writes OUT/onnx/model.onnx (fp32), model_fp16.onnx or model_quantized.onnx (int8), copies the"
                         + " configs and records provenance in OUT/dfd_conversion.json. Models over 64 MB of weights"
                         + " get their weights in a file beside (model.onnx_data, ONNX external data), which ONNX"

@@ -2,8 +2,8 @@ package dev.dfd.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.Json;
-import dev.dfd.convert.VitConfig;
-import dev.dfd.convert.VitInit;
+import dev.dfd.family.vit.VitConfig;
+import dev.dfd.family.vit.VitInit;
 import dev.dfd.safetensors.SafetensorsFile;
 import dev.dfd.safetensors.TensorInfo;
 import picocli.CommandLine.Command;

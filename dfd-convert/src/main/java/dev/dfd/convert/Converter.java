@@ -8,7 +8,12 @@ import dev.dfd.Json;
 import dev.dfd.Provenance;
 import dev.dfd.model.ModelConfig;
 import dev.dfd.preprocess.PreprocessorConfig;
+import dev.dfd.family.ExportSettings;
+import dev.dfd.family.ModelFamily;
+import dev.dfd.graph.OnnxBuilder;
+import dev.dfd.graph.WeightEncoding;
 import dev.dfd.safetensors.ShardedSafetensors;
+import dev.dfd.safetensors.TensorSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,7 +28,9 @@ import java.util.Map;
 /**
  * A Hugging Face checkpoint directory (config.json, preprocessor_config.json, model.safetensors or shards) to a
  * model directory that dfd, transformers.js and ONNX Runtime load: the configs copied, {@code onnx/<file>} written,
- * and {@code dfd_conversion.json} recording the source files' sha256, the dtype and the dfd version.
+ * and {@code dfd_conversion.json} recording the source files' sha256, the dtype and the dfd version. The family
+ * (ViT, ResNet, ConvNeXt, ...) is chosen by config.json's {@code model_type} through {@link ModelFamilies}; it parses
+ * the config, decides the input size and builds the graph.
  */
 public final class Converter {
     public static final String PROVENANCE_FILE = "dfd_conversion.json";
@@ -33,7 +40,8 @@ public final class Converter {
      * @param externalData     its external data file ({@code model.onnx_data}), or null when the weights are inside
      * @param bytes            the size of both
      * @param parameters       number of weights read from the checkpoint
-     * @param wrotePreprocessor true when the source had no preprocessor_config.json and ViT defaults were written
+     * @param wrotePreprocessor true when the source had no preprocessor_config.json and the family's defaults were
+     *                          written (ViT and DeiT only; the other families need the source's)
      */
     public record Result(Path onnx, Path externalData, long bytes, long parameters, boolean wrotePreprocessor) {
     }
@@ -52,11 +60,7 @@ public final class Converter {
             throw new DfdException(source + ": model directory not found");
         }
         Path configFile = source.resolve(ModelConfig.FILE_NAME);
-        ObjectNode configJson = Json.readObject(configFile);
-        boolean resnet = "resnet".equals(configJson.path("model_type").asText());
-        ModelConfig modelConfig = ModelConfig.read(configFile);
-        VitConfig config = resnet ? null : VitConfig.read(configFile);
-        int[] size = resnet ? imageSize(source) : new int[]{config.imageHeight(), config.imageWidth()};
+        Plan<?> plan = Plan.of(ModelFamilies.of(configFile), source, configFile);
         Path onnxFile = out.resolve("onnx").resolve(encoding.fileName);
         Map<String, String> sources = new LinkedHashMap<>();
         OnnxMl.ModelProto model;
@@ -73,10 +77,8 @@ public final class Converter {
             metadata.put("dfd_version", Dfd.version());
             metadata.put("dfd_dtype", encoding.id() + (reduceRange ? " (reduced range)" : ""));
             sources.forEach((name, sha) -> metadata.put("source_sha256:" + name, sha));
-            model = resnet
-                    ? ResNetOnnxExporter.export(ResNetOnnxExporter.Arch.of(configJson, modelConfig.numLabels(), configFile),
-                    weights, encoding, reduceRange, size[0], size[1], Dfd.version(), metadata)
-                    : VitOnnxExporter.export(config, weights, encoding, reduceRange, Dfd.version(), metadata);
+            model = plan.export(weights, new ExportSettings(encoding, reduceRange, plan.size()[0], plan.size()[1],
+                    Dfd.version(), metadata));
         }
         boolean wrotePreprocessor;
         Path dataFile = onnxFile.resolveSibling(ExternalData.dataFileName(onnxFile.getFileName().toString()));
@@ -102,7 +104,7 @@ public final class Converter {
                 Files.deleteIfExists(dataFile);
                 Files.deleteIfExists(onnxFile.resolveSibling(onnxFile.getFileName() + ".data"));
             }
-            wrotePreprocessor = copyConfigs(source, out, size);
+            wrotePreprocessor = copyConfigs(source, out, plan.defaultPreprocessor());
         } catch (IOException e) {
             throw new DfdException(out + ": cannot write (" + e.getMessage() + ")");
         }
@@ -115,20 +117,30 @@ public final class Converter {
         }
     }
 
-    /** A CNN has no image size in config.json: the preprocessor's fixed size decides the ONNX input. */
-    private static int[] imageSize(Path source) {
-        Path pre = source.resolve(PreprocessorConfig.FILE_NAME);
-        if (!Files.isRegularFile(pre)) {
-            throw new DfdException(pre + ": file not found (a ResNet's input size comes from its preprocessor)");
+    /** The family, its config parsed once and the input size, decided before any weight is read. */
+    private record Plan<C>(ModelFamily<C> family, C config, int[] size) {
+        static <C> Plan<C> of(ModelFamily<C> family, Path source, Path configFile) {
+            C config = family.parse(configFile);
+            Path pre = source.resolve(PreprocessorConfig.FILE_NAME);
+            boolean hasPre = Files.isRegularFile(pre);
+            int[] size = family.inputSize(config, configFile, hasPre ? pre : null);
+            if (!hasPre && family.defaultPreprocessor(config) == null) {
+                throw new DfdException(pre + ": file not found (a " + family.architectures()
+                        + " checkpoint needs its own image processor settings)");
+            }
+            return new Plan<>(family, config, size);
         }
-        int[] hw = PreprocessorConfig.read(pre).fixedOutputSize();
-        if (hw == null) {
-            throw new DfdException(pre + ": needs a fixed size (height, width) to export a ResNet");
+
+        String defaultPreprocessor() {
+            return family.defaultPreprocessor(config);
         }
-        return hw;
+
+        OnnxMl.ModelProto export(TensorSource weights, ExportSettings settings) {
+            return family.export(config, weights, settings);
+        }
     }
 
-    private static boolean copyConfigs(Path source, Path out, int[] size) throws IOException {
+    private static boolean copyConfigs(Path source, Path out, String defaultPreprocessor) throws IOException {
         if (Files.isSameFile(source, out)) {
             return false;
         }
@@ -139,7 +151,7 @@ public final class Converter {
             Files.copy(pre, out.resolve(PreprocessorConfig.FILE_NAME), StandardCopyOption.REPLACE_EXISTING);
             return false;
         }
-        Files.writeString(out.resolve(PreprocessorConfig.FILE_NAME), VitInit.preprocessorJson(size[0], size[1]));
+        Files.writeString(out.resolve(PreprocessorConfig.FILE_NAME), defaultPreprocessor);
         return true;
     }
 

@@ -5,6 +5,7 @@ import dev.dfd.DetectionResult;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.Golden;
+import dev.dfd.graph.WeightEncoding;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;

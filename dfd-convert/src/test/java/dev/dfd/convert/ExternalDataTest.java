@@ -7,6 +7,8 @@ import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.Json;
 import dev.dfd.Provenance;
+import dev.dfd.family.vit.VitInit;
+import dev.dfd.graph.WeightEncoding;
 import dev.dfd.model.ModelFiles;
 import dev.dfd.model.OnnxClassifier;
 import dev.dfd.model.PixelBatch;

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.dfd.DfdException;
 import dev.dfd.Json;
 import dev.dfd.convert.Converter;
-import dev.dfd.convert.WeightEncoding;
+import dev.dfd.graph.WeightEncoding;
 import dev.dfd.preprocess.PreprocessorConfig;
 import dev.dfd.safetensors.SafetensorsWriter;
 

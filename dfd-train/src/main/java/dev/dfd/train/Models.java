@@ -3,6 +3,7 @@ package dev.dfd.train;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
 import dev.dfd.Json;
+import dev.dfd.family.resnet.ResNetConfig;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -24,9 +25,12 @@ final class Models {
         String type = c.path("model_type").asText("");
         return switch (type) {
             case "resnet" -> {
-                ResNetConfig rc = ResNetConfig.parse(c, configFile);
-                yield new ResNet(new ResNetConfig(rc.channels(), rc.embedding(), rc.hiddenSizes(), rc.depths(),
-                        rc.downsampleInFirstStage(), labels), o.seed());
+                ResNetConfig rc = ResNetConfig.read(configFile);
+                if (rc.bottleneck() || !rc.hiddenAct().equals("relu")) {
+                    throw new DfdException(configFile + ": dfd trains ResNets with layer_type \"basic\" and hidden_act"
+                            + " \"relu\" (bottleneck ResNets are converted only)");
+                }
+                yield new ResNet(rc.withLabels(labels), o.seed());
             }
             case "vit" -> new Vit(VitModelConfig.of(c, configFile, labels, o.imageSize()), o.seed());
             default -> throw new DfdException(configFile + ": dfd trains model_type resnet (basic layers) or vit, found \""

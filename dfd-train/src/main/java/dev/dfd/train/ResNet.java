@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dfd.family.resnet.ResNetConfig;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -10,7 +10,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dfd.convert.VitConfig;
+import dev.dfd.family.vit.VitConfig;
 
 import java.util.List;
 import java.util.Random;

@@ -2,8 +2,8 @@ package dev.dfd.train;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
-import dev.dfd.convert.VitConfig;
-import dev.dfd.convert.VitInit;
+import dev.dfd.family.vit.VitConfig;
+import dev.dfd.family.vit.VitInit;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -20,15 +20,7 @@ record VitModelConfig(VitConfig arch, ObjectNode json) {
             label2id.put(labels.get(i), i);
         }
         full.put("problem_type", "single_label_classification");
-        VitConfig arch;
-        try {
-            VitConfig parsed = VitConfig.read(file);
-            arch = new VitConfig(parsed.family(), parsed.imageHeight(), parsed.imageWidth(), parsed.patchSize(),
-                    parsed.channels(), parsed.hidden(), parsed.layers(), parsed.heads(), parsed.intermediate(),
-                    parsed.qkvBias(), parsed.layerNormEps(), parsed.hiddenAct(), parsed.initializerRange(), labels);
-        } catch (IllegalArgumentException e) {
-            throw new DfdException(file + ": " + e.getMessage());
-        }
+        VitConfig arch = VitConfig.read(file).withLabels(labels);
         if (!arch.family().equals("vit")) {
             throw new DfdException(file + ": dfd trains ViTForImageClassification; " + arch.family() + " is converted only");
         }

@@ -11,6 +11,7 @@ import dev.dfd.DfdException;
 import dev.dfd.Fixtures;
 import dev.dfd.Golden;
 import dev.dfd.Json;
+import dev.dfd.family.resnet.ResNetConfig;
 import dev.dfd.io.ImageDecoder;
 import dev.dfd.model.OnnxClassifier;
 import dev.dfd.model.PixelBatch;
@@ -138,7 +139,7 @@ class TrainerTest {
     /** The exported ONNX graph (BatchNorm folded) computes what the trained DJL model computes in eval mode. */
     @Test
     void resnetExportMatchesTheTrainingForward() throws IOException {
-        ResNetConfig c = new ResNetConfig(3, 8, List.of(8, 16), List.of(1, 2), false, List.of("Real", "Fake"));
+        ResNetConfig c = ResNetConfig.basic(3, 8, List.of(8, 16), List.of(1, 2), false, List.of("Real", "Fake"));
         Path dir = tmp.resolve("resnet");
         float[] pixels = new float[2 * 3 * 32 * 32];
         java.util.Random r = new java.util.Random(3);

@@ -1,4 +1,4 @@
-package dev.dfd.convert;
+package dev.dfd.family.vit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
@@ -123,7 +123,7 @@ public final class VitInit {
     }
 
     /** ViTImageProcessor's defaults at this size, as save_pretrained writes them. */
-    static String preprocessorJson(int height, int width) {
+    public static String preprocessorJson(int height, int width) {
         ObjectNode p = Json.MAPPER.createObjectNode();
         p.put("do_normalize", true);
         p.put("do_rescale", true);

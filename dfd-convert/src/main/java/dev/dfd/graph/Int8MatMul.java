@@ -1,27 +1,27 @@
-package dev.dfd.convert;
+package dev.dfd.graph;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 
 import java.util.List;
 
-import static dev.dfd.convert.OnnxBuilder.attr;
+import static dev.dfd.graph.OnnxBuilder.attr;
 
 /**
  * Dynamic int8 quantisation of {@code x @ W} (W as (in, out)): x to uint8 per tensor at run time
  * (DynamicQuantizeLinear), W to int8 symmetric per output column, int32 accumulation (MatMulInteger), rescaled by
  * x_scale * w_scale[column]. ONNX Runtime's CPU provider fuses the pattern into DynamicQuantizeMatMul.
  */
-final class Int8MatMul {
+public final class Int8MatMul {
     private final OnnxBuilder g;
     private final int qmax;
 
     /** @param reduceRange 7-bit weights, for AVX2 CPUs without VNNI whose u8 x s8 kernels can saturate */
-    Int8MatMul(OnnxBuilder g, boolean reduceRange) {
+    public Int8MatMul(OnnxBuilder g, boolean reduceRange) {
         this.g = g;
         this.qmax = reduceRange ? 63 : 127;
     }
 
-    String apply(String x, String name, float[] t, int in, int out) {
+    public String apply(String x, String name, float[] t, int in, int out) {
         float[] scale = new float[out];
         byte[] q = new byte[in * out];
         for (int o = 0; o < out; o++) {

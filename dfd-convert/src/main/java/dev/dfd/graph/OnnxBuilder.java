@@ -1,4 +1,4 @@
-package dev.dfd.convert;
+package dev.dfd.graph;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.AttributeProto;
@@ -18,30 +18,30 @@ import java.util.Map;
  * Builds an ONNX graph with ONNX's generated protobuf classes: initializers, nodes with unique output names,
  * typed inputs and outputs. Values are referred to by name, as in ONNX itself.
  */
-final class OnnxBuilder {
-    static final int OPSET = 17; // LayerNormalization is a standard op from 17; ONNX Runtime 1.28 runs it natively
+public final class OnnxBuilder {
+    public static final int OPSET = 17; // LayerNormalization is a standard op from 17; ONNX Runtime 1.28 runs it natively
     static final long IR_VERSION = 8;
 
     private final GraphProto.Builder graph = GraphProto.newBuilder();
     private final Map<String, Integer> counters = new HashMap<>();
     private final java.util.Set<String> constants = new java.util.HashSet<>();
 
-    OnnxBuilder(String name) {
+    public OnnxBuilder(String name) {
         graph.setName(name);
     }
 
     /** A unique value name from a readable prefix. */
-    String fresh(String prefix) {
+    public String fresh(String prefix) {
         int n = counters.merge(prefix, 1, Integer::sum);
         return n == 1 ? prefix : prefix + "_" + n;
     }
 
     /** A graph input; a negative dimension is symbolic, named by {@code dimNames}. */
-    void input(String name, TensorProto.DataType type, long[] dims, String... dimNames) {
+    public void input(String name, TensorProto.DataType type, long[] dims, String... dimNames) {
         graph.addInput(valueInfo(name, type, dims, dimNames));
     }
 
-    void output(String name, TensorProto.DataType type, long[] dims, String... dimNames) {
+    public void output(String name, TensorProto.DataType type, long[] dims, String... dimNames) {
         graph.addOutput(valueInfo(name, type, dims, dimNames));
     }
 
@@ -62,14 +62,14 @@ final class OnnxBuilder {
                         .setElemType(type.getNumber()).setShape(shape))).build();
     }
 
-    String floats(String name, float[] values, long... dims) {
+    public String floats(String name, float[] values, long... dims) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(values);
         return raw(name, TensorProto.DataType.FLOAT, b.array(), dims);
     }
 
     /** float32 values stored as float16. */
-    String halves(String name, float[] values, long... dims) {
+    public String halves(String name, float[] values, long... dims) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
             b.putShort(Half.fromFloat(v));
@@ -77,24 +77,27 @@ final class OnnxBuilder {
         return raw(name, TensorProto.DataType.FLOAT16, b.array(), dims);
     }
 
-    String int8s(String name, byte[] values, long... dims) {
+    public String int8s(String name, byte[] values, long... dims) {
         return raw(name, TensorProto.DataType.INT8, values, dims);
     }
 
     /** An int64 tensor of any shape ({@code dims} empty for a scalar). */
-    String longs(String name, long[] values, long[] dims) {
+    public String longs(String name, long[] values, long[] dims) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         b.asLongBuffer().put(values);
         return raw(name, TensorProto.DataType.INT64, b.array(), dims);
     }
 
-    /** A 1-D int64 constant. */
-    String vector(String name, long... values) {
+    /** A 1-D int64 constant, shared by name (a name stands for one value in a graph). */
+    public String vector(String name, long... values) {
+        if (!constants.add(name)) {
+            return name;
+        }
         return longs(name, values, new long[]{values.length});
     }
 
     /** A float32 scalar constant, shared by name. */
-    String scalar(String name, float value) {
+    public String scalar(String name, float value) {
         if (!constants.add(name)) {
             return name;
         }
@@ -112,13 +115,13 @@ final class OnnxBuilder {
     }
 
     /** Adds a node with one output named from {@code outputPrefix}; returns that output's name. */
-    String node(String op, String outputPrefix, List<String> inputs, AttributeProto... attributes) {
+    public String node(String op, String outputPrefix, List<String> inputs, AttributeProto... attributes) {
         String out = fresh(outputPrefix);
         nodeWithOutputs(op, inputs, List.of(out), attributes);
         return out;
     }
 
-    void nodeWithOutputs(String op, List<String> inputs, List<String> outputs, AttributeProto... attributes) {
+    public void nodeWithOutputs(String op, List<String> inputs, List<String> outputs, AttributeProto... attributes) {
         NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(fresh(op + "_node"))
                 .addAllInput(inputs).addAllOutput(outputs);
         for (AttributeProto a : attributes) {
@@ -127,15 +130,15 @@ final class OnnxBuilder {
         graph.addNode(n);
     }
 
-    static AttributeProto attr(String name, long value) {
+    public static AttributeProto attr(String name, long value) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
     }
 
-    static AttributeProto attr(String name, float value) {
+    public static AttributeProto attr(String name, float value) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build();
     }
 
-    static AttributeProto attrs(String name, long... values) {
+    public static AttributeProto attrs(String name, long... values) {
         AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
         for (long v : values) {
             a.addInts(v);
@@ -143,7 +146,7 @@ final class OnnxBuilder {
         return a.build();
     }
 
-    OnnxMl.ModelProto build(String producerVersion, Map<String, String> metadata) {
+    public OnnxMl.ModelProto build(String producerVersion, Map<String, String> metadata) {
         OnnxMl.ModelProto.Builder m = OnnxMl.ModelProto.newBuilder().setIrVersion(IR_VERSION)
                 .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setProducerName("dfd").setProducerVersion(producerVersion).setGraph(graph);

@@ -1,4 +1,4 @@
-package dev.dfd.convert;
+package dev.dfd.family.vit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -47,6 +47,12 @@ public record VitConfig(String family, int imageHeight, int imageWidth, int patc
         if (!ACTIVATIONS.contains(hiddenAct)) {
             throw new IllegalArgumentException("hidden_act " + hiddenAct + " is not supported (" + ACTIVATIONS + ")");
         }
+    }
+
+    /** The same architecture with other labels (training on a data set's classes). */
+    public VitConfig withLabels(List<String> newLabels) {
+        return new VitConfig(family, imageHeight, imageWidth, patchSize, channels, hidden, layers, heads, intermediate,
+                qkvBias, layerNormEps, hiddenAct, initializerRange, newLabels);
     }
 
     public int headSize() {

@@ -1,7 +1,9 @@
-package dev.dfd.convert;
+package dev.dfd.family.vit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.Json;
+import dev.dfd.convert.Converter;
+import dev.dfd.graph.WeightEncoding;
 import dev.dfd.model.OnnxClassifier;
 import dev.dfd.model.PixelBatch;
 import dev.dfd.safetensors.SafetensorsFile;

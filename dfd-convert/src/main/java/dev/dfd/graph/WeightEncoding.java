@@ -1,4 +1,4 @@
-package dev.dfd.convert;
+package dev.dfd.graph;
 
 import java.util.Locale;
 

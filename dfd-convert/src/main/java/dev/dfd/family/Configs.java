@@ -1,0 +1,64 @@
+package dev.dfd.family;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dfd.DfdException;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Small readers for config.json fields the families share; errors name the file and the field. */
+public final class Configs {
+    private Configs() {
+    }
+
+    /** A list of positive integers, or {@code fallback} when absent. */
+    public static List<Integer> ints(ObjectNode o, String field, List<Integer> fallback, Path file) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        List<Integer> out = new ArrayList<>();
+        if (n.isArray() && !n.isEmpty()) {
+            for (JsonNode v : n) {
+                if (!v.isIntegralNumber() || v.asInt() <= 0) {
+                    out = null;
+                    break;
+                }
+                out.add(v.asInt());
+            }
+            if (out != null) {
+                return out;
+            }
+        }
+        throw new DfdException(file + ": \"" + field + "\" must be a list of positive integers, found " + n);
+    }
+
+    /** An int or [height, width] (image_size, patch_size), or {@code fallback} square when absent. */
+    public static int[] pair(ObjectNode o, String field, int fallback, Path file) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return new int[]{fallback, fallback};
+        }
+        if (n.isIntegralNumber() && n.asInt() > 0) {
+            return new int[]{n.asInt(), n.asInt()};
+        }
+        if (n.isArray() && n.size() == 2 && n.get(0).asInt() > 0 && n.get(1).asInt() > 0) {
+            return new int[]{n.get(0).asInt(), n.get(1).asInt()};
+        }
+        throw new DfdException(file + ": \"" + field + "\" must be a positive int or [height, width], found " + n);
+    }
+
+    /** A nested object (CLIP's and SigLIP's vision_config), empty when absent. */
+    public static ObjectNode object(ObjectNode o, String field, Path file) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return dev.dfd.Json.MAPPER.createObjectNode();
+        }
+        if (!n.isObject()) {
+            throw new DfdException(file + ": \"" + field + "\" must be an object, found " + n);
+        }
+        return (ObjectNode) n;
+    }
+}
