@@ -8,7 +8,6 @@ import dev.dfd.face.Face;
 import dev.dfd.face.FaceCrop;
 import dev.dfd.face.FaceDetector;
 import dev.dfd.face.FaceDetectorOptions;
-import dev.dfd.face.FaceModel;
 import dev.dfd.io.ImageDecoder;
 import dev.dfd.io.ImageException;
 import dev.dfd.io.RgbImage;
@@ -95,13 +94,9 @@ public final class Detector implements AutoCloseable {
         this.decoder = new ImageDecoder(options.limits());
         this.processor = new ImageProcessor(model.preprocessor());
         this.runner = new InferenceRunner(classifier);
-        this.faceCrop = model.faceCrop() != null ? model.faceCrop() : DEFAULT_FACE_CROP;
+        this.faceCrop = model.faceCrop() != null ? model.faceCrop() : FaceCrop.DFDC;
         this.defaultSettings = settings(options.decision(), model);
     }
-
-    /** The crops models/default was trained on: what faces-on uses for a model that declares none. */
-    static final FaceCrop DEFAULT_FACE_CROP = new FaceCrop(FaceModel.FULL_RANGE_256, true, 1.11, 0.54, false, 224,
-            224, FaceCrop.Fill.EDGE);
 
     /** Loads a model directory with default options: every run-policy choice automatic. */
     public static Detector load(Path modelDir) {
@@ -118,12 +113,7 @@ public final class Detector implements AutoCloseable {
         ModelConfig config = ModelConfig.read(files.config());
         PreprocessorConfig pre = PreprocessorConfig.read(files.preprocessor());
         RunPolicy policy = RunPolicy.of(options, files.weightBytes(), Runtime.getRuntime().availableProcessors());
-        FaceCrop crop;
-        try {
-            crop = FaceCrop.read(files.dir()).orElse(null);
-        } catch (IllegalArgumentException e) {
-            throw new DfdException(files.dir().resolve(FaceCrop.FILE) + ": " + e.getMessage());
-        }
+        FaceCrop crop = FaceCrop.read(files.dir()).orElse(null);
         ModelInfo info = new ModelInfo(files, config, pre, Postprocessor.defaultPositive(config.labels()),
                 ScoreFunction.defaultFor(config), policy, crop);
         try {

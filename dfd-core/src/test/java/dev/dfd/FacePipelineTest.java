@@ -37,6 +37,8 @@ class FacePipelineTest {
             Files.copy(Fixtures.tinyModel().resolve(f), dir.resolve(f));
         }
         Files.copy(SharedData.projectRoot().resolve("models/default/dfd_faces.json"), dir.resolve("dfd_faces.json"));
+        assertEquals(dev.dfd.face.FaceCrop.DFDC, dev.dfd.face.FaceCrop.read(dir).orElseThrow(),
+                "models/default declares the DFDC crops");
         return dir;
     }
 
@@ -58,6 +60,9 @@ class FacePipelineTest {
     void noFaceMeansNoVerdict() throws Exception {
         try (Detector d = Detector.load(faceModel(), DetectorOptions.DEFAULTS.withThreads(1))) {
             assertTrue(d.model().faceCrop() != null);
+            Path written = Files.createDirectories(tmp.resolve("written"));
+            Files.writeString(written.resolve(dev.dfd.face.FaceCrop.FILE), dev.dfd.face.FaceCrop.DFDC.toJson());
+            assertEquals(dev.dfd.face.FaceCrop.DFDC, dev.dfd.face.FaceCrop.read(written).orElseThrow(), "round trip");
             RgbImage black = new RgbImage(640, 480, new byte[640 * 480 * 3]);
             DetectionResult r = d.detect(black, "black", null);
             assertInstanceOf(NoFace.class, r);
@@ -95,7 +100,7 @@ class FacePipelineTest {
             assertEquals(max, r.score(), 0f, "the image's score is its most fake face's");
             // each face's prediction is exactly the model on that face's crop
             FaceVerdict first = r.faces().get(0);
-            RgbImage crop = Detector.DEFAULT_FACE_CROP.cut(group, first.face());
+            RgbImage crop = dev.dfd.face.FaceCrop.DFDC.cut(group, first.face());
             assertArrayEquals(d.predict(crop).logits(), first.prediction().logits(), 1e-5f);
 
             JsonNode json = Json.MAPPER.readTree(Json.write(DetectionJson.of(r)));

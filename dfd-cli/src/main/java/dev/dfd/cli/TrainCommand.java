@@ -94,6 +94,11 @@ final class TrainCommand implements Callable<Integer> {
             + " epoch is chosen on validation reals with synthetic fakes made from them.")
     boolean realOnly;
 
+    @Option(names = "--whole-images", description = "The data are whole images, not face crops: the model declares no"
+            + " face input (by default best/ gets dfd_faces.json with the DFDC crop geometry, so dfd detect finds the"
+            + " faces in a photo and cuts the same crops).")
+    boolean wholeImages;
+
     @Override
     public Integer call() {
         TrainOptions options;
@@ -108,7 +113,7 @@ final class TrainCommand implements Callable<Integer> {
                         init == null ? null : init.toAbsolutePath().normalize(),
                         config == null ? null : config.toAbsolutePath().normalize(), imageSize, epochs, batchSize, lr,
                         weightDecay, warmup, labelSmoothing, clipNorm, patience, seed, workers, maxSteps, checkpointSteps,
-                        synthesize, synthFraction, realOnly);
+                        synthesize, synthFraction, realOnly, wholeImages);
             } catch (IllegalArgumentException e) {
                 throw new DfdException(e.getMessage());
             }

@@ -61,7 +61,7 @@ class MainTest {
         assertEquals(1, lines.size());
         JsonNode o = Json.MAPPER.readTree(lines.get(0));
         assertEquals(img.toString(), o.get("path").asText());
-        assertEquals(List.of("path", "label", "score", "predictions", "logits"), fieldNames(o));
+        assertEquals(List.of("path", "status", "label", "score", "predictions", "logits"), fieldNames(o));
         assertEquals(1, o.get("predictions").size());
         assertEquals(2, o.get("logits").size());
         JsonNode expected = Json.MAPPER.readTree(fixtures().resolve("tiny-cnn/expected.json").toFile())
@@ -85,7 +85,7 @@ class MainTest {
         Run r = run("detect", "-m", model().toString(), "--format", "csv", tmp.resolve("photos").toString());
         assertEquals(1, r.code());
         List<String> lines = r.out().lines().toList();
-        assertEquals("path,label,score,score_Real,score_Fake,error", lines.get(0));
+        assertEquals("path,label,score,score_Real,score_Fake,error,status,faces", lines.get(0));
         assertEquals(4, lines.size(), r.out());
         assertTrue(lines.get(1).startsWith(tmp.resolve("photos/a.png") + ",Fake,"), lines.get(1));
         assertTrue(lines.get(2).startsWith(tmp.resolve("photos/broken.jpg") + ",,,,,"), lines.get(2));

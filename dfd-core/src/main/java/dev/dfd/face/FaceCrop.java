@@ -209,4 +209,26 @@ public record FaceCrop(FaceModel detector, boolean square, double scale, double 
             acc[c] += WindowSampler.bilinearAt(img, px - 0.5, py - 0.5, c);
         }
     }
+
+    /**
+     * The crops of the DFDC face data set that models/default was trained on, as measured on its crops: a square of
+     * 1.11 full-range BlazeFace box sides with the box centre at 0.54 of the height, 224 x 224, edges repeated. The
+     * geometry {@code dfd train} declares for models trained on such crops, and the one faces-on uses for a model
+     * that declares none.
+     */
+    public static final FaceCrop DFDC = new FaceCrop(FaceModel.FULL_RANGE_256, true, 1.11, 0.54, false, 224, 224,
+            Fill.EDGE);
+
+    /** This geometry as the dfd_faces.json that {@link #read} reads. */
+    public String toJson() {
+        var o = Json.MAPPER.createObjectNode();
+        o.put("detector", detector == FaceModel.FULL_RANGE_256 ? "full_range_256" : "short_range_128");
+        o.put("square", square).put("scale", scale).put("center_y", centerY).put("rotate", rotate);
+        o.put("width", width).put("height", height).put("fill", fill == Fill.EDGE ? "edge" : "black");
+        try {
+            return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -36,10 +36,20 @@ final class ModelExport {
         SafetensorsWriter.write(file, tensors, counters, Map.of("format", "pt"));
     }
 
-    /** Writes the model directory and converts it to ONNX with dfd-convert (the same exporter users run). */
-    static void writeModelDir(TrainableModel model, PreprocessorConfig pre, Path dir) {
+    /**
+     * Writes the model directory and converts it to ONNX with dfd-convert (the same exporter users run); with
+     * {@code faceCrop}, declares the face crops the model was trained on (dfd_faces.json), so dfd detect cuts the same
+     * crops from photos.
+     */
+    static void writeModelDir(TrainableModel model, PreprocessorConfig pre, Path dir, dev.dfd.face.FaceCrop faceCrop) {
         try {
             Files.createDirectories(dir);
+            Path faces = dir.resolve(dev.dfd.face.FaceCrop.FILE);
+            if (faceCrop != null) {
+                Files.writeString(faces, faceCrop.toJson());
+            } else {
+                Files.deleteIfExists(faces);
+            }
             Files.writeString(dir.resolve("config.json"),
                     Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(model.configJson()));
             Files.writeString(dir.resolve(PreprocessorConfig.FILE_NAME), preprocessorJson(pre));

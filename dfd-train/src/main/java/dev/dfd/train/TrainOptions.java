@@ -25,6 +25,8 @@ import java.nio.file.Path;
  * @param synthesize      synthetic fakes made from real training faces: a comma-separated list of blend, upsample,
  *                        retouch (see dev.dfd.train.synth.Synthesis); null or empty for none
  * @param synthFraction   share of the fake draws that are synthetic (the rest are the data's own fakes)
+ * @param wholeImages     the data are whole images, not face crops made like DFDC's: the model then declares no face
+ *                        input (otherwise best/ gets dfd_faces.json with the DFDC crop geometry)
  * @param realOnly        train without the data's fakes: every fake is synthetic, and validation uses the
  *                        validation split's real faces with synthetic fakes made from them (so no real fake of the
  *                        data set is seen, even to choose the epoch)
@@ -32,14 +34,16 @@ import java.nio.file.Path;
 public record TrainOptions(Path data, Path out, Path init, Path configFile, int imageSize, int epochs, int batchSize,
                            double learningRate, double weightDecay, double warmupEpochs, double labelSmoothing,
                            double clipNorm, int patience, long seed, int workers, int maxStepsPerEpoch,
-                           int checkpointSteps, String synthesize, double synthFraction, boolean realOnly) {
+                           int checkpointSteps, String synthesize, double synthFraction, boolean realOnly,
+                           boolean wholeImages) {
     /** Without synthetic fakes. */
     public TrainOptions(Path data, Path out, Path init, Path configFile, int imageSize, int epochs, int batchSize,
                         double learningRate, double weightDecay, double warmupEpochs, double labelSmoothing,
                         double clipNorm, int patience, long seed, int workers, int maxStepsPerEpoch,
                         int checkpointSteps) {
         this(data, out, init, configFile, imageSize, epochs, batchSize, learningRate, weightDecay, warmupEpochs,
-                labelSmoothing, clipNorm, patience, seed, workers, maxStepsPerEpoch, checkpointSteps, null, 0, false);
+                labelSmoothing, clipNorm, patience, seed, workers, maxStepsPerEpoch, checkpointSteps, null, 0, false,
+                false);
     }
 
     public TrainOptions {

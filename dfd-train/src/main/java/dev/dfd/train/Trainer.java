@@ -271,7 +271,8 @@ public final class Trainer {
                     state.bestAuc = v.auc;
                     state.bestEpoch = epoch + 1;
                     state.sinceBest = 0;
-                    ModelExport.writeModelDir(model, pre, o.out().resolve(BEST));
+                    ModelExport.writeModelDir(model, pre, o.out().resolve(BEST),
+                            o.wholeImages() ? null : dev.dfd.face.FaceCrop.DFDC);
                 } else {
                     state.sinceBest++;
                 }

@@ -97,10 +97,32 @@ class TrainerTest {
         // the exported best model runs in the detection path
         try (Detector d = Detector.load(tmp.resolve("full/best"), DetectorOptions.DEFAULTS.withThreads(1))) {
             assertEquals(List.of("Real", "Fake"), d.model().config().labels());
-            DetectionResult r = d.detectAll(List.of(Fixtures.dir().resolve("images/noise_64x48.png"))).get(0);
+            assertEquals(dev.dfd.face.FaceCrop.DFDC, d.model().faceCrop(), "it declares the crops it was trained on");
+            DetectionResult r = d.detectAll(List.of(Fixtures.dir().resolve("images/noise_64x48.png")),
+                    dev.dfd.Decision.DEFAULT.withFaces(dev.dfd.Decision.Faces.OFF)).get(0);
             assertInstanceOf(DetectionResult.Detection.class, r);
+            assertInstanceOf(DetectionResult.NoFace.class, d.detect(Fixtures.dir().resolve("images/noise_64x48.png")),
+                    "no face in noise: no verdict");
         }
         assertTrue(Files.readString(tmp.resolve("full/metrics.csv")).startsWith("epoch,train_loss,val_loss,val_auc"));
+    }
+
+    @Test
+    void realOnlyTrainingWithSyntheticFakes() throws IOException {
+        Path data = dataset("train", "val");
+        for (String split : List.of("train", "val")) { // a real face, so the keypoints come from the face stage
+            Files.copy(Fixtures.dir().resolve("faces/astronaut_face.png"),
+                    data.resolve(split).resolve("Real/astronaut_face.png"));
+        }
+        TrainOptions o = new TrainOptions(data, tmp.resolve("sbi"), null, null, 32, 1, 4, 1e-3, 0.05, 0.5, 0.1, 1.0,
+                0, 7, 1, 2, 0, "blend,upsample,retouch", 0.5, true, false);
+        Trainer.Outcome out = new Trainer(o, QUIET).run();
+        assertEquals(1, out.epochsDone());
+        JsonNode history = Json.readObject(tmp.resolve("sbi/checkpoint/trainer_state.json")).get("history");
+        assertTrue(Double.isFinite(history.get(0).get("train_loss").asDouble()), "finite loss");
+        assertTrue(Double.isFinite(history.get(0).get("val_auc").asDouble()), "validated on reals + synthetic fakes");
+        assertThrows(IllegalArgumentException.class, () -> new TrainOptions(data, tmp.resolve("x"), null, null, 32, 1,
+                4, 1e-3, 0.05, 0.5, 0.1, 1.0, 0, 7, 1, 2, 0, null, 0.5, true, false), "real-only needs synthesis");
     }
 
     @Test
@@ -159,7 +181,7 @@ class TrainerTest {
                     e.getValue().set(v);
                 }
             }
-            ModelExport.writeModelDir(model, PreprocessorConfig.vitDefaults(32), dir);
+            ModelExport.writeModelDir(model, PreprocessorConfig.vitDefaults(32), dir, null);
             NDArray x = m.create(pixels, new Shape(2, 3, 32, 32));
             djl = model.forward(x, false).toFloatArray();
         }
@@ -212,7 +234,7 @@ class TrainerTest {
                 }
                 first.add(logits);
             }
-            ModelExport.writeModelDir(vit, pre, saved);
+            ModelExport.writeModelDir(vit, pre, saved, null);
         }
         // the saved model reloads with identical logits
         try (TrainableModel again = Models.create(options(tmp, tmp.resolve("vit2"), saved, 1, 1, size), labels);
