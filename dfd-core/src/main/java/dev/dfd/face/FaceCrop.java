@@ -93,7 +93,8 @@ public record FaceCrop(FaceModel detector, boolean square, double scale, double 
                 switch (fill) {
                     case "black" -> Fill.BLACK;
                     case "edge" -> Fill.EDGE;
-                    default -> throw new IllegalArgumentException("fill \"" + fill + "\" unknown, expected black or edge");
+                    default -> throw new IllegalArgumentException("fill \"" + fill
+                            + "\" unknown, expected black or edge");
                 });
     }
 

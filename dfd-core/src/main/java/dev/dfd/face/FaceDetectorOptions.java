@@ -13,8 +13,8 @@ package dev.dfd.face;
  *                       levels run out
  * @param tileLevels     at most this many levels of overlapping tiles (half, a quarter, ... of the image's longer
  *                       side) besides the whole-image passes, so small faces in large photos are found; 0 = none
- * @param tightPass      run a second whole-image pass with the image shrunk into the middle of a canvas twice its
- *                       size, so faces filling the frame (tight crops) are found
+ * @param tightPass      run a second whole-image pass with the image shrunk into the middle of a canvas three times
+ *                       its size, so faces filling the frame (tight crops) are found
  * @param intraOpThreads ONNX Runtime threads per inference; 0 lets ONNX Runtime choose (one per core)
  */
 public record FaceDetectorOptions(FaceModel model, float minScore, float iouThreshold, int maxFaces, int minFaceSize,

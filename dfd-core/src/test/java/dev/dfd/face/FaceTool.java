@@ -14,8 +14,14 @@ import java.util.stream.Stream;
 /**
  * Dev commands for the face stage (test scope, not a test):
  * <pre>
- * java -cp ... dev.dfd.face.FaceTool dfdc DIR N   # detection rate and box geometry on N DFDC crops per class
+ * java -cp ... dev.dfd.face.FaceTool dfdc DIR N CONFIG...  # detection rate and box geometry on DFDC crops
+ * java -cp ... dev.dfd.face.FaceTool scale DIR N CONFIG      # box geometry against face size in the input
+ * java -cp ... dev.dfd.face.FaceTool roundtrip DIR N         # re-cut DFDC crops with candidate geometries
+ * java -cp ... dev.dfd.face.FaceTool bench DIR PER_SIZE CONFIG...  # the synthetic benchmark table
+ * java -cp ... dev.dfd.face.FaceTool export DIR PER_SIZE OUT # its images and truth, for bench/faces_haar.py
+ * java -cp ... dev.dfd.face.FaceTool speed REPEATS           # ms per detect on 224 px to 12 MP images
  * </pre>
+ * CONFIG: comma-separated {@code default short full notile levels=N notight score=S minface=PX threads=N}.
  */
 public final class FaceTool {
     private FaceTool() {
@@ -23,10 +29,13 @@ public final class FaceTool {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "dfdc" -> dfdc(Path.of(args[1]), Integer.parseInt(args[2]), Arrays.copyOfRange(args, 3, args.length));
+            case "dfdc" -> dfdc(Path.of(args[1]), Integer.parseInt(args[2]),
+                    Arrays.copyOfRange(args, 3, args.length));
             case "scale" -> scale(Path.of(args[1]), Integer.parseInt(args[2]), args[3]);
             case "roundtrip" -> roundtrip(Path.of(args[1]), Integer.parseInt(args[2]));
-            case "bench" -> bench(Path.of(args[1]), Integer.parseInt(args[2]), Arrays.copyOfRange(args, 3, args.length));
+            case "speed" -> speed(Integer.parseInt(args[1]));
+            case "bench" -> bench(Path.of(args[1]), Integer.parseInt(args[2]),
+                    Arrays.copyOfRange(args, 3, args.length));
             case "export" -> export(Path.of(args[1]), Integer.parseInt(args[2]), Path.of(args[3]));
             default -> throw new IllegalArgumentException("unknown command " + args[0]);
         }
@@ -209,7 +218,8 @@ public final class FaceTool {
                 List<Double> cy = new ArrayList<>();
                 for (java.awt.image.BufferedImage c : crops) {
                     int side = (int) Math.round(224 * f);
-                    var canvas = new java.awt.image.BufferedImage(side, side, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+                    var canvas = new java.awt.image.BufferedImage(side, side,
+                            java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
                     int off = (side - 224) / 2;
                     canvas.getGraphics().drawImage(c, off, off, null);
                     List<Face> faces = d.detect(ImageDecoder.fromBufferedImage(canvas));
@@ -267,6 +277,42 @@ public final class FaceTool {
         for (int g = 0; g < geometries.length; g++) {
             System.out.printf("scale %.2f centre_y %.2f: mean |diff| %.2f%n", geometries[g][0], geometries[g][1],
                     sum[g] / found);
+        }
+    }
+
+    /** ms per {@link FaceDetector#detect} (median of {@code repeats}) by image size, 1 ONNX thread and default. */
+    static void speed(int repeats) throws Exception {
+        RgbImage face = new ImageDecoder().decode(Files.readAllBytes(FIXTURES.resolve("faces/astronaut_face.png")));
+        int[][] sizes = {{224, 224}, {1155, 866}, {2000, 1500}, {4000, 3000}};
+        for (int threads : new int[] {1, 0}) {
+            try (FaceDetector d = new FaceDetector(FaceDetectorOptions.DEFAULT.withIntraOpThreads(threads))) {
+                for (int[] s : sizes) {
+                    RgbImage img;
+                    if (s[0] == 224) {
+                        img = face;
+                    } else {
+                        var canvas = new java.awt.image.BufferedImage(s[0], s[1],
+                                java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+                        var g = canvas.createGraphics();
+                        g.drawImage(SyntheticFaces.texture(FIXTURES, "grass").toBufferedImage(), 0, 0, s[0], s[1],
+                                null);
+                        g.drawImage(face.toBufferedImage(), s[0] / 3, s[1] / 3, s[0] / 8, s[0] / 8, null);
+                        g.dispose();
+                        img = ImageDecoder.fromBufferedImage(canvas);
+                    }
+                    d.detect(img); // warm-up
+                    List<Double> ms = new ArrayList<>();
+                    int faces = 0;
+                    for (int i = 0; i < repeats; i++) {
+                        long t0 = System.nanoTime();
+                        faces = d.detect(img).size();
+                        ms.add((System.nanoTime() - t0) / 1e6);
+                    }
+                    System.out.printf("%dx%d (%.1f MP), %d windows, threads %s: %.1f ms (median of %d), %d face%n",
+                            s[0], s[1], s[0] * (double) s[1] / 1e6, d.plan(s[0], s[1]).size(),
+                            threads == 0 ? "default" : "1", median(ms), repeats, faces);
+                }
+            }
         }
     }
 
