@@ -18,9 +18,24 @@ try {
   await page.waitForFunction(() => !document.querySelector(".card").classList.contains("pending"));
   const label = (await card.locator(".label").textContent()).trim();
   const meta = (await card.locator(".meta").textContent()).trim();
-  const width = await card.locator(".fill").evaluate((e) => e.style.width);
+  const width = (await card.locator(".fill").count()) ? await card.locator(".fill").evaluate((e) => e.style.width) : null;
+  // face boxes: drawn once the image has loaded
+  const expected = await card.evaluate((e) => e.classList.contains("no-face") ? 0 : -1);
+  if (expected !== 0 && meta.includes(" face")) await card.locator("svg.boxes g.face").first().waitFor({ timeout: 10000 });
+  const faces = await card.locator("svg.boxes g.face").evaluateAll((gs) => gs.map((g) => {
+    const r = g.querySelector("rect");
+    const img = g.ownerSVGElement.parentElement.querySelector("img").getBoundingClientRect();
+    const box = r.getBoundingClientRect();
+    return {
+      text: g.querySelector("text").textContent,
+      x: Number(r.getAttribute("x")), y: Number(r.getAttribute("y")),
+      w: Number(r.getAttribute("width")), h: Number(r.getAttribute("height")),
+      onScreen: box.width > 4 && box.height > 4 && box.left >= img.left - 1 && box.right <= img.right + 1
+        && box.top >= img.top - 1 && box.bottom <= img.bottom + 1,
+    };
+  }));
   await page.screenshot({ path: screenshot, fullPage: true });
-  console.log(JSON.stringify({ label, meta, width }));
+  console.log(JSON.stringify({ label, meta, width, faces }));
 } finally {
   await browser.close();
 }

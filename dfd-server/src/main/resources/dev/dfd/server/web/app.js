@@ -38,16 +38,19 @@ function showThreshold() {
 function card(file) {
   const el = document.createElement("article");
   el.className = "card pending";
+  const figure = document.createElement("div");
+  figure.className = "figure";
   const img = document.createElement("img");
   img.alt = file.name;
   img.src = URL.createObjectURL(file);
+  figure.append(img);
   const body = document.createElement("div");
   body.className = "body";
   body.innerHTML = `<div class="name"></div><div class="label">…</div>
     <div class="bar" role="img"><div class="fill"></div><div class="mark"></div></div>
     <div class="meta muted">uploading</div>`;
   body.querySelector(".name").textContent = file.name;
-  el.append(img, body);
+  el.append(figure, body);
   $("results").prepend(el);
   return el;
 }
@@ -69,6 +72,14 @@ async function detect(file) {
       el.querySelector(".meta").textContent = data.error ? data.error.message : `HTTP ${r.status}`;
       return;
     }
+    if (data.status === "no_face") {
+      el.classList.add("no-face");
+      el.querySelector(".label").textContent = "no face";
+      el.querySelector(".bar").remove();
+      el.querySelector(".meta").textContent = `no face found: no verdict · ${ms} ms`;
+      return;
+    }
+    if (data.faces && data.faces.length) drawFaces(el, data.faces);
     const positive = data.label === state.positive;
     el.classList.add(positive ? "is-positive" : "is-negative");
     el.querySelector(".label").textContent = data.label;
@@ -80,6 +91,7 @@ async function detect(file) {
     if (t === null) mark.remove(); else mark.style.left = t * 100 + "%";
     el.querySelector(".meta").textContent =
       `${state.positive} score ${data.score.toFixed(3)}` + (t === null ? " · top label" : ` · threshold ${t.toFixed(2)}`) +
+      (data.faces && data.faces.length ? ` · ${data.faces.length} face${data.faces.length > 1 ? "s" : ""}` : "") +
       ` · ${ms} ms`;
   } catch (e) {
     el.classList.remove("pending");
@@ -87,6 +99,37 @@ async function detect(file) {
     el.querySelector(".label").textContent = "error";
     el.querySelector(".meta").textContent = String(e);
   }
+}
+
+/** Each face's box and verdict over the image, in the image's own pixels (the SVG scales with it). */
+function drawFaces(el, faces) {
+  const img = el.querySelector("img");
+  const draw = () => {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "boxes");
+    svg.setAttribute("viewBox", `0 0 ${img.naturalWidth} ${img.naturalHeight}`);
+    svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    const stroke = Math.max(2, Math.round(Math.max(img.naturalWidth, img.naturalHeight) / 150));
+    for (const f of faces) {
+      const [x, y, w, h] = f.box;
+      const fake = f.label === state.positive;
+      const g = document.createElementNS(ns, "g");
+      g.setAttribute("class", "face " + (fake ? "is-positive" : "is-negative"));
+      const r = document.createElementNS(ns, "rect");
+      Object.entries({ x, y, width: w, height: h, "stroke-width": stroke }).forEach(([k, v]) => r.setAttribute(k, v));
+      const t = document.createElementNS(ns, "text");
+      t.setAttribute("x", x);
+      t.setAttribute("y", Math.max(stroke * 6, y - stroke));
+      t.setAttribute("font-size", stroke * 6);
+      t.textContent = `${f.label} ${f.score.toFixed(2)}`;
+      g.append(r, t);
+      svg.append(g);
+    }
+    el.classList.add("has-faces");
+    el.querySelector(".figure").append(svg);
+  };
+  if (img.complete && img.naturalWidth) draw(); else img.addEventListener("load", draw, { once: true });
 }
 
 function handle(files) {
