@@ -48,9 +48,17 @@ public final class Main {
         System.exit(code);
     }
 
-    /** Runs the command line and returns the exit code (tests call this). */
+    /**
+     * Runs the command line and returns the exit code (tests call this). Output is UTF-8 whatever the locale: paths
+     * and labels print as they are, never as '?'.
+     */
     public static int run(String... args) {
-        return commandLine(args).execute(args);
+        CommandLine cl = commandLine(args);
+        cl.setOut(new PrintWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(
+                java.io.FileDescriptor.out), java.nio.charset.StandardCharsets.UTF_8), true));
+        cl.setErr(new PrintWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(
+                java.io.FileDescriptor.err), java.nio.charset.StandardCharsets.UTF_8), true));
+        return cl.execute(args);
     }
 
     /** The whole command tree (help, suggestions for a mistyped command). */
