@@ -26,7 +26,23 @@ import static org.apache.spark.sql.functions.col;
         description = "Score and evaluate images with a dfd model on Apache Spark.")
 public final class SparkMain implements Runnable {
     public static void main(String[] args) {
+        if (!sparkPresent()) {
+            System.err.println("dfd-spark: Apache Spark is not on the class path; run this jar with spark-submit"
+                    + " (spark-submit --class dev.dfd.spark.SparkMain dfd-spark-<version>-all.jar score|eval ...)"
+                    + " or add Spark's jars to the class path");
+            System.exit(2);
+        }
         System.exit(run(args));
+    }
+
+    /** Whether Spark's SQL classes can be loaded (the jar leaves them to the cluster). */
+    static boolean sparkPresent() {
+        try {
+            Class.forName("org.apache.spark.sql.SparkSession", false, SparkMain.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /** Runs the command line and returns its exit code (tests call this rather than main). */
