@@ -33,7 +33,7 @@ public enum WeightEncoding {
             case "fp32", "float32" -> FP32;
             case "fp16", "float16" -> FP16;
             case "int8", "quantized", "q8" -> INT8;
-            case "q4", "int4" -> Q4;
+            case "q4" -> Q4;
             case "q4f16" -> Q4F16;
             default -> throw new IllegalArgumentException("unknown dtype '" + s + "', expected fp32, fp16, int8, q4"
                     + " or q4f16");
