@@ -1,5 +1,7 @@
 package dev.dfd.graph;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -134,11 +136,11 @@ public final class Q4MatMul {
         if (p.zeroPoints() != null) {
             inputs.add(g.uint8s(name + ".weight_zero_points", p.zeroPoints(), p.zeroPoints().length));
         }
-        List<ai.onnx.proto.OnnxMl.AttributeProto> attrs = new ArrayList<>(List.of(attr("K", (long) p.k()),
+        List<AttributeProto> attrs = new ArrayList<>(List.of(attr("K", (long) p.k()),
                 attr("N", (long) p.n()), attr("bits", 4L), attr("block_size", (long) p.blockSize())));
         if (accuracyLevel != 0) {
             attrs.add(attr("accuracy_level", (long) accuracyLevel));
         }
-        return g.contribNode("MatMulNBits", "matmul_q4", inputs, attrs.toArray(new ai.onnx.proto.OnnxMl.AttributeProto[0]));
+        return g.contribNode("MatMulNBits", "matmul_q4", inputs, attrs.toArray(new AttributeProto[0]));
     }
 }
