@@ -3,6 +3,7 @@ package dev.dfd.cli;
 import dev.dfd.DfdException;
 import dev.dfd.convert.Converter;
 import dev.dfd.convert.ExternalData;
+import dev.dfd.graph.Q4Options;
 import dev.dfd.graph.WeightEncoding;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,7 +23,8 @@ import java.util.concurrent.Callable;
                 + " ConvNeXt V2 (convnext, convnextv2), CLIP and SigLIP vision with a classifier (clip, siglip),"
                 + " DINOv2 (dinov2), BEiT (beit), Swin (swin), EfficientNet (efficientnet): the"
                 + " <Family>ForImageClassification classes.",
-                "Writes OUT/onnx/model.onnx (fp32), model_fp16.onnx or model_quantized.onnx (int8), copies the"
+                "Writes OUT/onnx/model.onnx (fp32), model_fp16.onnx, model_quantized.onnx (int8), model_q4.onnx"
+                        + " or model_q4f16.onnx (4-bit), copies the"
                         + " configs and records provenance in OUT/dfd_conversion.json. Models over 64 MB of weights"
                         + " get their weights in a file beside (model.onnx_data, ONNX external data), which ONNX"
                         + " Runtime maps instead of copying: faster to open, less memory."})
@@ -38,8 +40,24 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "fp32",
             description = "fp32; fp16 (float16 weights, float32 inputs and outputs); int8 (dynamic quantization of"
-                    + " the MatMul weights per output channel). Default: ${DEFAULT-VALUE}.")
+                    + " the MatMul weights per output channel); q4 (MatMul weights in 4 bits, block-wise, run by ONNX"
+                    + " Runtime's MatMulNBits; other weights float32); q4f16 (q4's MatMuls, other weights float16)."
+                    + " Default: ${DEFAULT-VALUE}.")
     String dtype;
+
+    @Option(names = "--block-size", paramLabel = "N", defaultValue = "32",
+            description = "q4, q4f16: weights per 4-bit scale along the input dimension (a power of two, at least 16)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int blockSize;
+
+    @Option(names = "--asymmetric", description = "q4, q4f16: a zero point per block as well as a scale (default:"
+            + " symmetric, zero point 8, as transformers.js' q4).")
+    boolean asymmetric;
+
+    @Option(names = "--accuracy-level", paramLabel = "L", defaultValue = "0",
+            description = "q4, q4f16: MatMulNBits' accuracy_level; 0 computes in float32; 4 lets ONNX Runtime"
+                    + " quantize the activations to int8 as well (faster, less exact). Default: ${DEFAULT-VALUE}.")
+    int accuracyLevel;
 
     @Option(names = "--reduce-range", description = "int8: 7-bit weights, for AVX2 CPUs without VNNI (avoids"
             + " saturation in ONNX Runtime's u8 x s8 kernels).")
@@ -61,7 +79,11 @@ final class ConvertCommand implements Callable<Integer> {
             throw new DfdException(e.getMessage());
         }
         long start = System.nanoTime();
-        Converter.Result r = Converter.convert(source, out, encoding, reduceRange, mode);
+        Q4Options q4 = new Q4Options(blockSize, !asymmetric, accuracyLevel);
+        if (!encoding.fourBit() && (asymmetric || accuracyLevel != 0 || blockSize != Q4Options.DEFAULT.blockSize())) {
+            throw new DfdException("--block-size, --asymmetric and --accuracy-level apply to --dtype q4 and q4f16 only");
+        }
+        Converter.Result r = Converter.convert(source, out, encoding, reduceRange, q4, mode);
         var err = spec.commandLine().getErr();
         if (r.wrotePreprocessor()) {
             err.println("dfd: note: " + source + " has no preprocessor_config.json; wrote ViTImageProcessor defaults");

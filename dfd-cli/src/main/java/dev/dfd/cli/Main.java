@@ -31,6 +31,7 @@ public final class Main {
         COMMANDS.put("loadtest", LoadTestCommand::new);
         COMMANDS.put("bench", BenchCommand::new);
         COMMANDS.put("preprocess", PreprocessCommand::new);
+        COMMANDS.put("info", InfoCommand::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }
 

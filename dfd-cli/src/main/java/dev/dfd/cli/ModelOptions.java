@@ -20,7 +20,9 @@ final class ModelOptions {
     Path model;
 
     @Option(names = "--variant", paramLabel = "NAME",
-            description = "ONNX variant: quantized, fp16, int8, uint8 (onnx/model_<NAME>.onnx). Default: model.onnx.")
+            description = "ONNX variant, transformers.js' names: fp16, int8, uint8, quantized, q4, q4f16, bnb4"
+                    + " (onnx/model_<NAME>.onnx; q4, q4f16 and bnb4 run through ONNX Runtime's MatMulNBits and"
+                    + " MatMulBnb4). Default: model.onnx (fp32).")
     String variant;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",

@@ -28,18 +28,27 @@ class ConvertCommandTest {
         MainTest.Run noOnnx = run("detect", "-m", model.toString(), "x.png");
         assertEquals(2, noOnnx.code());
         assertTrue(noOnnx.err().contains("dfd convert " + model), noOnnx.err());
-        for (String dtype : new String[]{"fp32", "fp16", "int8"}) {
+        for (String dtype : new String[]{"fp32", "fp16", "int8", "q4"}) {
             MainTest.Run r = run("convert", model.toString(), tmp.resolve("out").toString(), "--dtype", dtype);
             assertEquals(0, r.code(), r.err());
         }
         assertTrue(Files.exists(tmp.resolve("out/onnx/model_quantized.onnx")));
         assertTrue(Files.readString(tmp.resolve("out/dfd_conversion.json")).contains("\"model.safetensors\""));
         String image = Fixtures.dir().resolve("images/noise_64x48.png").toString();
-        for (String variant : new String[]{"default", "fp16", "quantized"}) {
+        for (String variant : new String[]{"default", "fp16", "quantized", "q4"}) {
             MainTest.Run d = run("detect", "-m", tmp.resolve("out").toString(), "--variant", variant, image);
             assertEquals(0, d.code(), d.err());
         }
         assertEquals(2, run("convert", model.toString(), tmp.resolve("o2").toString(), "--dtype", "int4").code());
+        MainTest.Run badBlock = run("convert", model.toString(), tmp.resolve("o2").toString(), "--dtype", "q4",
+                "--block-size", "24");
+        assertEquals(2, badBlock.code());
+        assertTrue(badBlock.err().contains("block size 24: expected a power of two"), badBlock.err());
+        MainTest.Run missing = run("detect", "-m", tmp.resolve("out").toString(), "--variant", "bnb4", image);
+        assertEquals(2, missing.code());
+        assertEquals(1, missing.err().strip().lines().count(), missing.err());
+        assertTrue(missing.err().contains("no model_bnb4.onnx (variant bnb4); this directory has default, quantized,"
+                + " fp16, q4"), missing.err());
         assertEquals(2, run("convert", tmp.resolve("nothing").toString(), tmp.resolve("o3").toString()).code());
     }
 

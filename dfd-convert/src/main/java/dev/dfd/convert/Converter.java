@@ -11,6 +11,7 @@ import dev.dfd.preprocess.PreprocessorConfig;
 import dev.dfd.family.ExportSettings;
 import dev.dfd.family.ModelFamily;
 import dev.dfd.graph.OnnxBuilder;
+import dev.dfd.graph.Q4Options;
 import dev.dfd.graph.WeightEncoding;
 import dev.dfd.safetensors.ShardedSafetensors;
 import dev.dfd.safetensors.TensorSource;
@@ -56,6 +57,12 @@ public final class Converter {
 
     public static Result convert(Path source, Path out, WeightEncoding encoding, boolean reduceRange,
                                  ExternalData.Mode externalDataMode) {
+        return convert(source, out, encoding, reduceRange, Q4Options.DEFAULT, externalDataMode);
+    }
+
+    /** @param q4 q4 and q4f16 only: the 4-bit MatMuls' block size, symmetry and accuracy level */
+    public static Result convert(Path source, Path out, WeightEncoding encoding, boolean reduceRange, Q4Options q4,
+                                 ExternalData.Mode externalDataMode) {
         if (!Files.isDirectory(source)) {
             throw new DfdException(source + ": model directory not found");
         }
@@ -75,9 +82,10 @@ public final class Converter {
             }
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put("dfd_version", Dfd.version());
-            metadata.put("dfd_dtype", encoding.id() + (reduceRange ? " (reduced range)" : ""));
+            metadata.put("dfd_dtype", encoding.id() + (reduceRange ? " (reduced range)" : "")
+                    + (encoding.fourBit() ? " (" + q4Description(q4) + ")" : ""));
             sources.forEach((name, sha) -> metadata.put("source_sha256:" + name, sha));
-            model = plan.export(weights, new ExportSettings(encoding, reduceRange, plan.size()[0], plan.size()[1],
+            model = plan.export(weights, new ExportSettings(encoding, reduceRange, q4, plan.size()[0], plan.size()[1],
                     Dfd.version(), metadata));
         }
         boolean wrotePreprocessor;
@@ -108,7 +116,7 @@ public final class Converter {
         } catch (IOException e) {
             throw new DfdException(out + ": cannot write (" + e.getMessage() + ")");
         }
-        recordProvenance(out, onnxFile, external ? dataFile : null, encoding, reduceRange, source, sources);
+        recordProvenance(out, onnxFile, external ? dataFile : null, encoding, reduceRange, q4, source, sources);
         try {
             long bytes = Files.size(onnxFile) + (external ? Files.size(dataFile) : 0);
             return new Result(onnxFile, external ? dataFile : null, bytes, parameters, wrotePreprocessor);
@@ -155,14 +163,26 @@ public final class Converter {
         return true;
     }
 
-    /** One entry per ONNX file in dfd_conversion.json, so fp32, fp16 and int8 conversions into one directory coexist. */
+    /** One entry per ONNX file in dfd_conversion.json, so conversions to several dtypes into one directory coexist. */
+    private static String q4Description(Q4Options q4) {
+        return "block size " + q4.blockSize() + ", " + (q4.symmetric() ? "symmetric" : "asymmetric")
+                + (q4.accuracyLevel() == 0 ? "" : ", accuracy level " + q4.accuracyLevel());
+    }
+
     private static void recordProvenance(Path out, Path onnxFile, Path dataFile, WeightEncoding encoding, boolean reduceRange,
-                                         Path source, Map<String, String> sources) {
+                                         Q4Options q4, Path source, Map<String, String> sources) {
         Path file = out.resolve(PROVENANCE_FILE);
         ObjectNode root = Files.isRegularFile(file) ? Json.readObject(file) : Json.MAPPER.createObjectNode();
         ObjectNode entry = root.putObject(out.relativize(onnxFile).toString());
         entry.put("dtype", encoding.id());
         entry.put("reduce_range", reduceRange);
+        if (encoding.fourBit()) {
+            ObjectNode nbits = entry.putObject("matmul_nbits");
+            nbits.put("bits", 4);
+            nbits.put("block_size", q4.blockSize());
+            nbits.put("symmetric", q4.symmetric());
+            nbits.put("accuracy_level", q4.accuracyLevel());
+        }
         entry.put("opset", OnnxBuilder.OPSET);
         entry.put("onnx_sha256", Provenance.sha256(onnxFile));
         if (dataFile != null) {

@@ -21,16 +21,23 @@ public final class Layers {
     private final TensorSource w;
     private final WeightEncoding encoding;
     private final boolean reduceRange;
+    private final Q4Options q4;
 
     /**
      * @param reduceRange int8 only: quantise weights to 7 bits, for AVX2 CPUs without VNNI whose u8 x s8 kernels can
      *                    saturate at full range
      */
     public Layers(String graphName, TensorSource weights, WeightEncoding encoding, boolean reduceRange) {
+        this(graphName, weights, encoding, reduceRange, Q4Options.DEFAULT);
+    }
+
+    /** @param q4 q4 and q4f16 only: block size, symmetry and accuracy level of the 4-bit MatMuls */
+    public Layers(String graphName, TensorSource weights, WeightEncoding encoding, boolean reduceRange, Q4Options q4) {
         this.g = new OnnxBuilder(graphName);
         this.w = weights;
         this.encoding = encoding;
         this.reduceRange = reduceRange;
+        this.q4 = q4;
     }
 
     public TensorSource weights() {
@@ -44,14 +51,17 @@ public final class Layers {
 
     /** Values computed at conversion time (folded or reshaped parameters), stored per the encoding. */
     public String stored(String name, float[] values, long... shape) {
-        if (encoding == WeightEncoding.FP16) {
+        if (encoding.halfWeights()) {
             String half = g.halves(name + "_fp16", values, shape);
             return g.node("Cast", name, List.of(half), attr("to", (long) DataType.FLOAT.getNumber()));
         }
         return g.floats(name, values, shape);
     }
 
-    /** y = x W^T + b for a transformers Linear (weight [out, in]); int8 encodes W as a quantised MatMul. */
+    /**
+     * y = x W^T + b for a transformers Linear (weight [out, in]); int8 encodes W as a quantised MatMul, q4 and q4f16
+     * as MatMulNBits.
+     */
     public String linear(String x, String name, int in, int out, boolean bias) {
         float[] weight = w.floats(name + ".weight", out, in);
         float[] t = new float[in * out]; // (in, out)
@@ -61,6 +71,7 @@ public final class Layers {
             }
         }
         String y = encoding == WeightEncoding.INT8 ? new Int8MatMul(g, reduceRange).apply(x, name, t, in, out)
+                : encoding.fourBit() ? new Q4MatMul(g, q4).apply(x, name, t, in, out)
                 : g.node("MatMul", "matmul", List.of(x, stored(name + ".weight_t", t, in, out)));
         return bias ? g.node("Add", "linear", List.of(y, param(name + ".bias", out))) : y;
     }

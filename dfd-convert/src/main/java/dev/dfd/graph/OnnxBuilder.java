@@ -21,10 +21,13 @@ import java.util.Map;
 public final class OnnxBuilder {
     public static final int OPSET = 17; // LayerNormalization is a standard op from 17; ONNX Runtime 1.28 runs it natively
     static final long IR_VERSION = 8;
+    /** ONNX Runtime's contrib operators (MatMulNBits), opset 1. */
+    public static final String MICROSOFT_DOMAIN = "com.microsoft";
 
     private final GraphProto.Builder graph = GraphProto.newBuilder();
     private final Map<String, Integer> counters = new HashMap<>();
     private final java.util.Set<String> constants = new java.util.HashSet<>();
+    private boolean usesContribOps;
 
     public OnnxBuilder(String name) {
         graph.setName(name);
@@ -81,6 +84,10 @@ public final class OnnxBuilder {
         return raw(name, TensorProto.DataType.INT8, values, dims);
     }
 
+    public String uint8s(String name, byte[] values, long... dims) {
+        return raw(name, TensorProto.DataType.UINT8, values, dims);
+    }
+
     /** An int64 tensor of any shape ({@code dims} empty for a scalar). */
     public String longs(String name, long[] values, long[] dims) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
@@ -122,8 +129,24 @@ public final class OnnxBuilder {
     }
 
     public void nodeWithOutputs(String op, List<String> inputs, List<String> outputs, AttributeProto... attributes) {
+        addNode(op, "", inputs, outputs, attributes);
+    }
+
+    /** A node of ONNX Runtime's {@code com.microsoft} domain; the model then imports that opset (version 1). */
+    public String contribNode(String op, String outputPrefix, List<String> inputs, AttributeProto... attributes) {
+        String out = fresh(outputPrefix);
+        addNode(op, MICROSOFT_DOMAIN, inputs, List.of(out), attributes);
+        usesContribOps = true;
+        return out;
+    }
+
+    private void addNode(String op, String domain, List<String> inputs, List<String> outputs,
+                         AttributeProto... attributes) {
         NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(fresh(op + "_node"))
                 .addAllInput(inputs).addAllOutput(outputs);
+        if (!domain.isEmpty()) {
+            n.setDomain(domain);
+        }
         for (AttributeProto a : attributes) {
             n.addAttribute(a);
         }
@@ -150,6 +173,9 @@ public final class OnnxBuilder {
         OnnxMl.ModelProto.Builder m = OnnxMl.ModelProto.newBuilder().setIrVersion(IR_VERSION)
                 .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setProducerName("dfd").setProducerVersion(producerVersion).setGraph(graph);
+        if (usesContribOps) {
+            m.addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain(MICROSOFT_DOMAIN).setVersion(1));
+        }
         metadata.forEach((k, v) -> m.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return m.build();
     }

@@ -12,8 +12,9 @@ import java.util.Locale;
 /**
  * The files of a Hugging Face model directory that dfd runs: {@code config.json}, {@code preprocessor_config.json}
  * and ONNX weights in {@code onnx/<name>.onnx} or {@code <name>.onnx}, where the name comes from the variant:
- * none -> model, quantized -> model_quantized, fp16 -> model_fp16, int8 -> model_int8, uint8 -> model_uint8
- * (transformers.js / Optimum naming).
+ * none -> model, quantized -> model_quantized, fp16 -> model_fp16, int8 -> model_int8, uint8 -> model_uint8,
+ * q4 -> model_q4, q4f16 -> model_q4f16, bnb4 -> model_bnb4 (transformers.js / Optimum naming; the 4-bit ones use
+ * ONNX Runtime's contrib ops MatMulNBits and MatMulBnb4).
  *
  * @param dir          the model directory
  * @param config       its config.json

@@ -29,7 +29,7 @@ public final class BeitOnnxExporter {
 
     private BeitOnnxExporter(BeitConfig config, TensorSource weights, ExportSettings s) {
         this.c = config;
-        this.n = new Layers("beit_image_classifier", weights, s.encoding(), s.reduceRange());
+        this.n = new Layers("beit_image_classifier", weights, s.encoding(), s.reduceRange(), s.q4());
         this.g = n.g;
     }
 

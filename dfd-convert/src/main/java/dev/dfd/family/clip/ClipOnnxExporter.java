@@ -31,7 +31,7 @@ public final class ClipOnnxExporter {
     private ClipOnnxExporter(ClipConfig config, TensorSource weights, ExportSettings s) {
         this.c = config;
         this.n = new Layers(config.siglip() ? "siglip_image_classifier" : "clip_image_classifier", weights,
-                s.encoding(), s.reduceRange());
+                s.encoding(), s.reduceRange(), s.q4());
         this.g = n.g;
     }
 

@@ -30,7 +30,7 @@ public final class ConvNextOnnxExporter {
     private ConvNextOnnxExporter(ConvNextConfig config, TensorSource weights, ExportSettings s) {
         this.c = config;
         this.n = new Layers(config.v2() ? "convnextv2_image_classifier" : "convnext_image_classifier", weights,
-                s.encoding(), s.reduceRange());
+                s.encoding(), s.reduceRange(), s.q4());
         this.g = n.g;
     }
 

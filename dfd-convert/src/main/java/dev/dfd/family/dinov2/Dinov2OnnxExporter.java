@@ -26,7 +26,7 @@ public final class Dinov2OnnxExporter {
 
     private Dinov2OnnxExporter(Dinov2Config config, TensorSource weights, ExportSettings s) {
         this.c = config;
-        this.n = new Layers("dinov2_image_classifier", weights, s.encoding(), s.reduceRange());
+        this.n = new Layers("dinov2_image_classifier", weights, s.encoding(), s.reduceRange(), s.q4());
         this.g = n.g;
     }
 

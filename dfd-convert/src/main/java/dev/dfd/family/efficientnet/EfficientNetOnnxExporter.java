@@ -34,7 +34,7 @@ public final class EfficientNetOnnxExporter {
     private EfficientNetOnnxExporter(EfficientNetConfig config, TensorSource weights, ExportSettings s) {
         this.c = config;
         this.w = weights;
-        this.n = new Layers("efficientnet_image_classifier", weights, s.encoding(), s.reduceRange());
+        this.n = new Layers("efficientnet_image_classifier", weights, s.encoding(), s.reduceRange(), s.q4());
         this.g = n.g;
     }
 

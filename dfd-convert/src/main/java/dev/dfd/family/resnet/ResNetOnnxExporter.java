@@ -38,7 +38,7 @@ public final class ResNetOnnxExporter {
     private ResNetOnnxExporter(ResNetConfig config, TensorSource weights, ExportSettings s) {
         this.a = config;
         this.w = weights;
-        this.n = new Layers("resnet_image_classifier", weights, s.encoding(), s.reduceRange());
+        this.n = new Layers("resnet_image_classifier", weights, s.encoding(), s.reduceRange(), s.q4());
         this.g = n.g;
     }
 

@@ -38,7 +38,7 @@ public final class SwinOnnxExporter {
 
     private SwinOnnxExporter(SwinConfig config, TensorSource weights, ExportSettings s) {
         this.c = config;
-        this.n = new Layers("swin_image_classifier", weights, s.encoding(), s.reduceRange());
+        this.n = new Layers("swin_image_classifier", weights, s.encoding(), s.reduceRange(), s.q4());
         this.g = n.g;
     }
 

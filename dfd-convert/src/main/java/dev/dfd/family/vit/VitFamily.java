@@ -38,6 +38,6 @@ public final class VitFamily implements ModelFamily<VitConfig> {
 
     @Override
     public OnnxMl.ModelProto export(VitConfig c, TensorSource weights, ExportSettings s) {
-        return VitOnnxExporter.export(c, weights, s.encoding(), s.reduceRange(), s.producerVersion(), s.metadata());
+        return VitOnnxExporter.export(c, weights, s);
     }
 }

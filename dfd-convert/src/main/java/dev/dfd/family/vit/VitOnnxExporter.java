@@ -1,8 +1,10 @@
 package dev.dfd.family.vit;
 
 import ai.onnx.proto.OnnxMl;
+import dev.dfd.family.ExportSettings;
 import dev.dfd.graph.Layers;
 import dev.dfd.graph.OnnxBuilder;
+import dev.dfd.graph.Q4Options;
 import dev.dfd.graph.WeightEncoding;
 import dev.dfd.safetensors.TensorSource;
 
@@ -29,9 +31,10 @@ public final class VitOnnxExporter {
     private final OnnxBuilder g;
     private final String prefix;
 
-    private VitOnnxExporter(VitConfig config, TensorSource weights, WeightEncoding encoding, boolean reduceRange) {
+    private VitOnnxExporter(VitConfig config, TensorSource weights, WeightEncoding encoding, boolean reduceRange,
+                            Q4Options q4) {
         this.c = config;
-        this.n = new Layers(config.family() + "_image_classifier", weights, encoding, reduceRange);
+        this.n = new Layers(config.family() + "_image_classifier", weights, encoding, reduceRange, q4);
         this.g = n.g;
         this.prefix = config.family() + ".";
     }
@@ -42,9 +45,14 @@ public final class VitOnnxExporter {
      */
     public static OnnxMl.ModelProto export(VitConfig config, TensorSource weights, WeightEncoding encoding,
                                            boolean reduceRange, String producerVersion, Map<String, String> metadata) {
-        VitOnnxExporter e = new VitOnnxExporter(config, weights, encoding, reduceRange);
+        return export(config, weights, new ExportSettings(encoding, reduceRange, -1, -1, producerVersion, metadata));
+    }
+
+    /** Exports with every setting (input size aside, which the config fixes). */
+    public static OnnxMl.ModelProto export(VitConfig config, TensorSource weights, ExportSettings s) {
+        VitOnnxExporter e = new VitOnnxExporter(config, weights, s.encoding(), s.reduceRange(), s.q4());
         e.graph();
-        return e.g.build(producerVersion, metadata);
+        return e.g.build(s.producerVersion(), s.metadata());
     }
 
     private void graph() {
