@@ -45,7 +45,12 @@ final class ModelCard {
                     .append(", ").append(o.imageSize()).append(" px)\n\n");
             md.append("Labels an image of a face `").append(String.join("` or `", d.model().labels()))
                     .append("`. Trained from scratch in Java with `dfd train` (DJL, PyTorch CPU engine) on face crops of the")
-                    .append(" DFDC deepfake challenge. ").append(String.format(Locale.ROOT, "%,d", params))
+                    .append(" DFDC deepfake challenge")
+                    .append(o.synthesize() == null ? ". " : o.realOnly()
+                            ? " (its real faces only: every fake in training and validation was synthesised from them, `"
+                            + o.synthesize() + "`). "
+                            : ", with synthetic fakes (`" + o.synthesize() + "`) beside its own. ")
+                    .append(String.format(Locale.ROOT, "%,d", params))
                     .append(" parameters; `onnx/model.onnx` runs in `dfd detect`, ONNX Runtime and transformers.js")
                     .append(Files.exists(bestDir.resolve("onnx/model.onnx_data"))
                             ? " (its weights are in `onnx/model.onnx_data`, ONNX external data: pass"
@@ -92,6 +97,12 @@ final class ModelCard {
             md.append("- augmentation: random resized crop (50-100% of the area, aspect 3/4-4/3), horizontal flip, colour"
                     + " jitter +-10% (p 0.5), Gaussian blur (p 0.15), downscale-upscale (p 0.2), JPEG re-compression at"
                     + " quality 30-95 (p 0.35)\n");
+            if (o.synthesize() != null) {
+                md.append(String.format(Locale.ROOT, "- synthetic fakes from the real training faces: %s, %s (see"
+                        + " dev.dfd.train.synth.Synthesis)%n", o.synthesize(), o.realOnly()
+                        ? "every fake (no real fake of the data in training or validation)"
+                        : String.format(Locale.ROOT, "%.0f%% of the fake draws", 100 * o.synthFraction())));
+            }
             md.append(String.format(Locale.ROOT, "- AdamW (lr %s, weight decay %s, no decay on biases and norms), linear"
                             + " warm-up %.1f epochs then cosine decay, label smoothing %s, gradient clipping at norm %s,"
                             + " batch %d, class-balanced sampling, seed %d%n", o.learningRate(), o.weightDecay(),
@@ -109,11 +120,14 @@ final class ModelCard {
             md.append("\n## Reproduce\n\n```\n").append(command).append("\n```\n\n");
             md.append("## Limitations\n\n");
             md.append("- One frame, one face crop: video-level cues (temporal flicker, lip sync) are not used.\n");
-            md.append("- Trained on DFDC's face swaps only. Other generators (GAN faces, diffusion, face editing) and other")
+            md.append(o.realOnly() ? "- Trained on synthetic fakes only." : "- Trained on DFDC's face swaps.")
+                    .append(" Other generators (GAN faces, diffusion, face editing) and other")
                     .append(" capture conditions may score very differently: evaluate on data like yours with `dfd eval`")
                     .append(" before relying on it, and pick the threshold there.\n");
-            md.append("- Input is a face crop; whole photos are squeezed to ").append(o.imageSize())
-                    .append(" px without keeping the aspect ratio, as the ViT pipeline does.\n");
+            md.append(o.wholeImages() ? "- Input is a whole image, squeezed to " + o.imageSize()
+                    + " px without keeping the aspect ratio, as the ViT pipeline does.\n"
+                    : "- Input is a face crop as `dfd_faces.json` declares: `dfd detect` finds the faces in a photo and"
+                    + " cuts them; an image without a face gets no verdict.\n");
             md.append("- Scores are not calibrated probabilities (see the calibration error above).\n");
             md.append("- A detector's output is evidence, not proof: never the sole basis for accusing a person.\n");
             Files.writeString(bestDir.resolve("README.md"), md.toString());
