@@ -80,7 +80,7 @@ public final class Detector implements AutoCloseable {
     // guarded by this: pools made on first use; calls running; closed flag
     private ExecutorService decodePool;
     private ExecutorService inferencePool;
-    private FaceDetector faceDetector;
+    private volatile FaceDetector faceDetector;
     private int activeCalls;
     private boolean closed;
     private boolean freed;
@@ -507,7 +507,12 @@ public final class Detector implements AutoCloseable {
     }
 
     /** The face detector, opened on first use with the crop's detector model and this detector's face limits. */
-    private synchronized FaceDetector faceDetector() {
+    private FaceDetector faceDetector() {
+        FaceDetector ready = faceDetector; // read without the lock: every decode thread asks for every image
+        return ready != null ? ready : openFaceDetector();
+    }
+
+    private synchronized FaceDetector openFaceDetector() {
         if (faceDetector == null) {
             if (closed) {
                 throw new DfdException("the detector is closed");
