@@ -108,7 +108,12 @@ public final class BatchingDetector implements AutoCloseable {
             throw new Overloaded("shutting down");
         }
         Detector.Settings call = detector.settings(decision);
-        Detector.Prepared prepared = detector.prepare(ImageSource.of(name, bytes), null, call.faces());
+        Detector.Prepared prepared;
+        try { // a call of the detector: it is not freed while this image is decoded and its faces found
+            prepared = detector.call(() -> detector.prepare(ImageSource.of(name, bytes), null, call.faces()));
+        } catch (DfdException closed) {
+            throw new Overloaded("shutting down");
+        }
         if (!prepared.ok()) {
             throw new ImageException(prepared.error());
         }
@@ -117,8 +122,12 @@ public final class BatchingDetector implements AutoCloseable {
         }
         List<CompletableFuture<InferenceRunner.Outcome>> outcomes = new ArrayList<>(prepared.inputs().size());
         synchronized (queue) { // all of an image's regions or none: a half-queued image would never complete
+            if (!accepting) { // checked under the lock close() takes: nothing is queued after the workers leave
+                throw new Overloaded("shutting down");
+            }
             if (queue.remainingCapacity() < prepared.inputs().size()) {
-                throw new Overloaded("inference queue is full (" + config.queueCapacity() + " images)");
+                throw new Overloaded("inference queue is full (" + config.queueCapacity()
+                        + " images or face crops)");
             }
             for (ModelInput input : prepared.inputs()) {
                 CompletableFuture<InferenceRunner.Outcome> outcome = new CompletableFuture<>();
@@ -162,9 +171,13 @@ public final class BatchingDetector implements AutoCloseable {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                batch.forEach(i -> i.outcome().completeExceptionally(new Overloaded("shutting down")));
                 break;
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // never leave a caller waiting, whatever happened
                 batch.forEach(i -> i.outcome().completeExceptionally(e));
+                if (e instanceof Error err) {
+                    throw err;
+                }
             } finally {
                 batch.clear();
             }
@@ -177,7 +190,9 @@ public final class BatchingDetector implements AutoCloseable {
 
     /** Stops accepting, lets queued images finish (up to {@code timeoutMillis}), stops the inference threads. */
     public void close(long timeoutMillis) {
-        accepting = false;
+        synchronized (queue) {
+            accepting = false;
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         try {
             for (Thread worker : workers) {

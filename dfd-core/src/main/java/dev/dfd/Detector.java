@@ -85,7 +85,7 @@ public final class Detector implements AutoCloseable {
     private boolean closed;
     private boolean freed;
     /** Calls the current thread is inside (a sink or listener that closes the detector must not wait for itself). */
-    private static final ThreadLocal<int[]> CALL_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+    private final ThreadLocal<int[]> callDepth = ThreadLocal.withInitial(() -> new int[1]);
 
     private Detector(ModelInfo model, DetectorOptions options, OnnxClassifier classifier) {
         this.model = model;
@@ -304,9 +304,13 @@ public final class Detector implements AutoCloseable {
                     }
                     return;
                 }
+                // a batch holds up to batchSize model inputs (face crops count one each), an image's crops together
                 List<Prepared> chunk = new ArrayList<>(policy.batchSize());
-                while (chunk.size() < policy.batchSize() && !pending.isEmpty()) {
-                    chunk.add(await(pending.poll(), "decoding"));
+                int inputs = 0;
+                while (inputs < policy.batchSize() && !pending.isEmpty()) {
+                    Prepared p = await(pending.poll(), "decoding");
+                    chunk.add(p);
+                    inputs += Math.max(1, p.inputs().size());
                     fill(pool, pending, sources, transform, c.faces(), window);
                 }
                 if (inference == null) {
@@ -332,7 +336,8 @@ public final class Detector implements AutoCloseable {
                       Iterator<? extends ImageSource> sources, ImageTransform transform, boolean faces, int window) {
         while (pending.size() < window && sources.hasNext()) {
             ImageSource source = sources.next();
-            pending.add(pool.submit(() -> prepare(source, transform, faces)));
+            // a decode task counts as a call, so the session (and the face detector) outlive every running one
+            pending.add(pool.submit(() -> within(() -> prepare(source, transform, faces))));
         }
     }
 
@@ -403,8 +408,13 @@ public final class Detector implements AutoCloseable {
             return regions(source.name(), image, faces);
         } catch (DfdException e) {
             return Prepared.failed(source.name(), e.getMessage());
-        } catch (RuntimeException | OutOfMemoryError e) {
-            return Prepared.failed(source.name(), "cannot process image (" + e + ")");
+        } catch (OutOfMemoryError e) {
+            return Prepared.failed(source.name(), "not enough memory to process this image");
+        } catch (RuntimeException e) {
+            if (System.getenv("DFD_DEBUG") != null) {
+                e.printStackTrace();
+            }
+            return Prepared.failed(source.name(), "cannot process image (internal error; DFD_DEBUG=1 prints it)");
         }
     }
 
@@ -544,16 +554,35 @@ public final class Detector implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code body} as part of a call already admitted (its decode tasks): not refused by a close() meanwhile,
+     * only once the session has been freed.
+     */
+    <T> T within(Call<T> body) {
+        synchronized (this) {
+            if (freed) {
+                throw new DfdException("the detector is closed");
+            }
+            activeCalls++;
+            callDepth.get()[0]++;
+        }
+        try {
+            return body.run();
+        } finally {
+            exit();
+        }
+    }
+
     private synchronized void enter() {
         if (closed) {
             throw new DfdException("the detector is closed");
         }
         activeCalls++;
-        CALL_DEPTH.get()[0]++;
+        callDepth.get()[0]++;
     }
 
     private synchronized void exit() {
-        CALL_DEPTH.get()[0]--;
+        callDepth.get()[0]--;
         if (--activeCalls == 0) {
             notifyAll();
             if (closed) {
@@ -593,7 +622,7 @@ public final class Detector implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        if (CALL_DEPTH.get()[0] > 0) {
+        if (callDepth.get()[0] > 0) {
             return; // the call we are inside frees the session when it returns
         }
         boolean interrupted = false;

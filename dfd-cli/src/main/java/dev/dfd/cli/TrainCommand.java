@@ -129,7 +129,8 @@ final class TrainCommand implements Callable<Integer> {
                 options.epochs(), options.batchSize(), options.learningRate(), options.weightDecay(),
                 options.warmupEpochs(), options.labelSmoothing(), options.clipNorm(), options.patience(), options.seed())
                 + (options.synthesize() == null ? "" : " --synthesize " + options.synthesize()
-                + (options.realOnly() ? " --real-only" : " --synth-fraction " + options.synthFraction()));
+                + (options.realOnly() ? " --real-only" : " --synth-fraction " + options.synthFraction()))
+                + (options.wholeImages() ? " --whole-images" : "");
         Trainer.Outcome outcome = trainer.runAndDocument(command);
         try {
             Runtime.getRuntime().removeShutdownHook(onInterrupt);

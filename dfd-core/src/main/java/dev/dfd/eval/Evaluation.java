@@ -131,8 +131,8 @@ public final class Evaluation {
                     if (result instanceof Detection d) {
                         s.add(new Scored(index, trueIds[index], labels.indexOf(d.label()),
                                 d.prediction().scores()));
-                    } else {
-                        failed[0]++;
+                    } else if (result instanceof Failure) {
+                        failed[0]++; // a face lost to the perturbation is no verdict, as in the clean row
                     }
                 });
                 robustness.add(row(p.name(), metrics(labels, positive, s, null), s.size(), failed[0]));

@@ -69,6 +69,11 @@ public final class Protocol {
         if (realScores.length == 0 || !(maxFpr >= 0 && maxFpr <= 1)) {
             throw new IllegalArgumentException("need real scores and a rate in [0, 1]");
         }
+        for (double v : realScores) {
+            if (Double.isNaN(v)) {
+                throw new IllegalArgumentException("a real image's score is NaN");
+            }
+        }
         double[] s = realScores.clone();
         Arrays.sort(s);
         int allowed = (int) Math.floor(maxFpr * s.length + 1e-9); // real images that may score >= threshold

@@ -52,6 +52,11 @@ public final class DfdServer implements AutoCloseable {
     public DfdServer(Detector detector, ServerConfig config) {
         this.detector = detector;
         this.config = config;
+        if (detector.model().faceCrop() != null && detector.options().maxFaces() > config.queueCapacity()) {
+            // an image's face crops are queued together: more than the queue holds could never be admitted
+            throw new DfdException("--max-faces " + detector.options().maxFaces() + " is more than the queue holds ("
+                    + config.queueCapacity() + "); raise --queue or lower --max-faces");
+        }
         this.metrics = new ServerMetrics();
         this.batcher = new BatchingDetector(detector, new BatchingDetector.Config(config.maxBatch(),
                 config.maxWaitMillis(), config.queueCapacity(), detector.model().policy().workers()), metrics);
@@ -131,8 +136,7 @@ public final class DfdServer implements AutoCloseable {
             for (int i = 0; i < inputs.size(); i++) {
                 Object p = pending.get(i);
                 if (p instanceof ImageException e) {
-                    results.add(Json.MAPPER.createObjectNode().put("path", inputs.get(i).name())
-                            .put("error", e.getMessage()));
+                    results.add(DetectionJson.of(new DetectionResult.Failure(inputs.get(i).name(), e.getMessage())));
                 } else {
                     @SuppressWarnings("unchecked")
                     CompletableFuture<DetectionResult> f = (CompletableFuture<DetectionResult>) p;

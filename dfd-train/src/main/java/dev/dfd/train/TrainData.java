@@ -119,14 +119,22 @@ final class TrainData {
 
     /** Makes fakes from real faces too: {@code fraction} of the fake draws, or all of them with {@code realOnly}. */
     void synthesize(List<Synthesis.Kind> kinds, double fraction, boolean realOnly) {
+        if (labels.size() != 2) {
+            throw new DfdException("synthetic fakes need two labels (real and fake), the data have " + labels);
+        }
         this.synthKinds = List.copyOf(kinds);
         this.synthFraction = fraction;
         this.realOnly = realOnly;
     }
 
-    /** The positive (fake) label's id: the last label. */
+    /** The positive (fake) label's id: the label that reads Fake/Deepfake/AI..., as the detector decides it. */
     int positiveId() {
-        return labels.size() - 1;
+        return Postprocessor.defaultPositive(labels);
+    }
+
+    /** The real label's id, with two labels: the other one. */
+    int realId() {
+        return 1 - positiveId();
     }
 
     /**
@@ -136,7 +144,7 @@ final class TrainData {
     List<Integer> epochOrder(long seed, int epoch, int count) {
         Random r = new Random(mix(seed, epoch, -1));
         List<Integer> order = new ArrayList<>(count);
-        List<Integer> reals = byClass.get(0);
+        List<Integer> reals = synthKinds.isEmpty() ? List.of() : byClass.get(realId());
         for (int i = 0; i < count; i++) {
             int c = r.nextInt(byClass.size());
             boolean synthetic = c == positiveId() && !synthKinds.isEmpty()
@@ -196,6 +204,14 @@ final class TrainData {
             }
             return k;
         });
+    }
+
+    /** Frees the face detector's session, if synthesis opened one. */
+    synchronized void close() {
+        if (faces != null) {
+            faces.close();
+            faces = null;
+        }
     }
 
     private synchronized FaceDetector faceDetector() {

@@ -131,6 +131,8 @@ public final class Trainer {
             state.restoreOptimizer(o.out().resolve(CHECKPOINT), adam);
             lastHistory = state.history;
             return loop(model, data, processor, pre, adam, state);
+        } finally {
+            data.close();
         }
     }
 

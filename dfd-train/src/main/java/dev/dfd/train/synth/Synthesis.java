@@ -43,8 +43,13 @@ public final class Synthesis {
         }
 
         public static List<Kind> parseList(String list) {
-            return java.util.Arrays.stream(list.split(",")).filter(x -> !x.isBlank()).map(Kind::parse).distinct()
-                    .toList();
+            List<Kind> kinds = java.util.Arrays.stream(list.split(",")).filter(x -> !x.isBlank()).map(Kind::parse)
+                    .distinct().toList();
+            if (kinds.isEmpty()) {
+                throw new dev.dfd.DfdException("no synthesis kind in '" + list + "', expected blend, upsample or"
+                        + " retouch");
+            }
+            return kinds;
         }
     }
 
