@@ -57,7 +57,7 @@ public final class BatchingDetector implements AutoCloseable {
 
     private final Detector detector;
     private final Config config;
-    private final InferenceRunner.Listener listener;
+    private final Listener listener;
     private final BlockingQueue<Item> queue;
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean accepting = true;
@@ -65,7 +65,7 @@ public final class BatchingDetector implements AutoCloseable {
     public BatchingDetector(Detector detector, Config config, Listener listener) {
         this.detector = detector;
         this.config = config;
-        this.listener = listener == null ? null : listener::onBatch;
+        this.listener = listener;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
         for (int i = 1; i <= config.workers(); i++) {
             Thread worker = new Thread(this::loop, "dfd-batcher-" + i);

@@ -18,11 +18,6 @@ final class InferenceRunner {
     record Outcome(float[] logits, String error) {
     }
 
-    /** Observes inference calls (for metrics). */
-    interface Listener {
-        void onBatch(int size, long inferenceNanos);
-    }
-
     private final OnnxClassifier classifier;
 
     InferenceRunner(OnnxClassifier classifier) {
@@ -30,7 +25,7 @@ final class InferenceRunner {
     }
 
     /** Outcomes in input order; one call per distinct input size (fixed-size models: one call). */
-    Outcome[] run(List<ModelInput> inputs, Listener listener) {
+    Outcome[] run(List<ModelInput> inputs, BatchingDetector.Listener listener) {
         Outcome[] out = new Outcome[inputs.size()];
         Map<Long, List<Integer>> bySize = new LinkedHashMap<>();
         for (int i = 0; i < inputs.size(); i++) {
