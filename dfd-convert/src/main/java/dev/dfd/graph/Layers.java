@@ -165,6 +165,25 @@ public final class Layers {
                 attrs("perm", perm));
     }
 
+    /**
+     * The ViT-style patch embedding: {@code pixel_values} through the {@code <prefix>patch_embeddings.projection}
+     * Conv (kernel = stride = patch) to (B, N, hidden) tokens.
+     */
+    public String patchTokens(String prefix, int hidden, int channels, int patch) {
+        String conv = g.node("Conv", "patch_conv", List.of("pixel_values",
+                        param(prefix + "patch_embeddings.projection.weight", hidden, channels, patch, patch),
+                        param(prefix + "patch_embeddings.projection.bias", hidden)),
+                attrs("kernel_shape", patch, patch), attrs("strides", patch, patch));
+        return tokens(conv, hidden);
+    }
+
+    /** {@code <prefix>cls_token} (1, 1, hidden) expanded to the batch and put before the (B, N, hidden) patches. */
+    public String withClsToken(String prefix, String patches, int hidden) {
+        String cls = g.node("Expand", "cls", List.of(param(prefix + "cls_token", 1, 1, hidden),
+                tokenShape(patches, hidden)));
+        return g.node("Concat", "tokens", List.of(cls, patches), attr("axis", 1L));
+    }
+
     /** (B, C, H, W) from a Conv -> (B, H*W, C) tokens. */
     public String tokens(String conv, int channels) {
         String flat = g.node("Reshape", "patch_flat", List.of(conv, g.vector("shape_patch_flat", 0, channels, -1)));

@@ -9,7 +9,6 @@ import dev.dfd.safetensors.TensorSource;
 import java.util.List;
 
 import static dev.dfd.graph.OnnxBuilder.attr;
-import static dev.dfd.graph.OnnxBuilder.attrs;
 
 /**
  * {@code Dinov2ForImageClassification} as an ONNX graph:
@@ -40,13 +39,7 @@ public final class Dinov2OnnxExporter {
         int hidden = c.hidden();
         String e = "dinov2.embeddings.";
         n.pixelValues(c.channels(), c.imageHeight(), c.imageWidth());
-        String conv = g.node("Conv", "patch_conv", List.of("pixel_values",
-                        n.param(e + "patch_embeddings.projection.weight", hidden, c.channels(), c.patchSize(), c.patchSize()),
-                        n.param(e + "patch_embeddings.projection.bias", hidden)),
-                attrs("kernel_shape", c.patchSize(), c.patchSize()), attrs("strides", c.patchSize(), c.patchSize()));
-        String patches = n.tokens(conv, hidden);
-        String cls = g.node("Expand", "cls", List.of(n.param(e + "cls_token", 1, 1, hidden), n.tokenShape(patches, hidden)));
-        String tokens = g.node("Concat", "tokens", List.of(cls, patches), attr("axis", 1L));
+        String tokens = n.withClsToken(e, n.patchTokens(e, hidden, c.channels(), c.patchSize()), hidden);
         String h = g.node("Add", "embedded", List.of(tokens, n.param(e + "position_embeddings", 1, c.sequence(), hidden)));
         for (int i = 0; i < c.layers(); i++) {
             String l = "dinov2.encoder.layer." + i + ".";

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 
 import static dev.dfd.graph.OnnxBuilder.attr;
-import static dev.dfd.graph.OnnxBuilder.attrs;
 
 /**
  * {@code ViTForImageClassification} / {@code DeiTForImageClassification} as an ONNX graph, from transformers'
@@ -60,11 +59,7 @@ public final class VitOnnxExporter {
         n.pixelValues(c.channels(), c.imageHeight(), c.imageWidth());
         // (B, hidden, H/p, W/p) -> (B, N, hidden)
         String e = prefix + "embeddings.";
-        String conv = g.node("Conv", "patch_conv", List.of("pixel_values",
-                        n.param(e + "patch_embeddings.projection.weight", hidden, c.channels(), c.patchSize(), c.patchSize()),
-                        n.param(e + "patch_embeddings.projection.bias", hidden)),
-                attrs("kernel_shape", c.patchSize(), c.patchSize()), attrs("strides", c.patchSize(), c.patchSize()));
-        String patches = n.tokens(conv, hidden);
+        String patches = n.patchTokens(e, hidden, c.channels(), c.patchSize());
         // CLS (and DeiT's distillation) token, expanded to the batch: (B, 1, hidden)
         String tokenShape = n.tokenShape(patches, hidden);
         String cls = g.node("Expand", "cls", List.of(n.param(e + "cls_token", 1, 1, hidden), tokenShape));
