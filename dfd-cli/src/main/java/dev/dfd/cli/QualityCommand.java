@@ -109,7 +109,13 @@ final class QualityCommand implements Callable<Integer> {
             Evaluation.Pass valPass = pass(detector, val, null, "dfdc-val", err);
             boolean[] vy = Protocol.labels(valPass.scored(), positive);
             double[] vs = Protocol.scores(valPass.scored(), positive);
-            double t = threshold != null ? threshold : Protocol.thresholdForFpr(Protocol.negativeScores(vy, vs), fpr);
+            double[] valReal = Protocol.negativeScores(vy, vs);
+            if (threshold == null && valReal.length == 0) {
+                throw new DfdException(root.resolve("dfdc-faces/val") + ": no real image was scored (" + valPass
+                        .noFace().size() + " without a face, " + valPass.failures().size() + " failed), so no threshold"
+                        + " can be chosen; give --threshold");
+            }
+            double t = threshold != null ? threshold : Protocol.thresholdForFpr(valReal, fpr);
             long seed = 0;
             rows.add(Protocol.row("dfdc-val (threshold)", vy, vs, t, resamples, seed++));
             rows.add(row("dfdc-test", pass(detector, test, null, "dfdc-test", err), positive, t, seed++));

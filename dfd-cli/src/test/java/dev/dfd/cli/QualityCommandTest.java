@@ -54,6 +54,12 @@ class QualityCommandTest {
         // gan-faces swaps the classes: AUC mirrored
         assertEquals(1 - o.at("/rows/1/roc_auc/estimate").asDouble(), o.at("/rows/3/roc_auc/estimate").asDouble(),
                 1e-12);
+        // with faces on, these face-free images leave no real validation image scored: one line, naming the set
+        MainTest.Run noFaces = MainTest.run("quality", "-m", MainTest.model().toString(), "--data", tmp.toString(),
+                "--faces", "on", "--perturb", "none", "--resamples", "10");
+        assertEquals(2, noFaces.code(), noFaces.err());
+        assertTrue(noFaces.err().contains("dfdc-faces/val: no real image was scored (5 without a face, 0 failed)"),
+                noFaces.err());
         MainTest.Run bad = MainTest.run("quality", "-m", MainTest.model().toString(), "--data", tmp.toString(),
                 "--fpr", "2");
         assertEquals(2, bad.code());
