@@ -7,6 +7,7 @@ import dev.dfd.DfdException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** Small readers for config.json fields the families share; errors name the file and the field. */
 public final class Configs {
@@ -60,5 +61,30 @@ public final class Configs {
             throw new DfdException(file + ": \"" + field + "\" must be an object, found " + n);
         }
         return (ObjectNode) n;
+    }
+
+    /** hidden_act values the ViT-like exporters implement. */
+    public static final Set<String> TRANSFORMER_ACTIVATIONS = Set.of("gelu", "gelu_new", "gelu_pytorch_tanh",
+            "quick_gelu", "relu");
+
+    /**
+     * The checks every patch-embedding transformer config shares: heads divide the hidden size, the patch divides the
+     * image, the activation is one of {@code activations}. {@code section} prefixes the field names ("" or
+     * "vision_config."). Throws IllegalArgumentException, which the readers turn into one line naming the file.
+     */
+    public static void checkPatchTransformer(String section, int hidden, int heads, int imageHeight, int imageWidth,
+                                             int patchSize, String hiddenAct, Set<String> activations) {
+        if (hidden % heads != 0) {
+            throw new IllegalArgumentException(section + "hidden_size " + hidden
+                    + " is not a multiple of num_attention_heads " + heads);
+        }
+        if (imageHeight % patchSize != 0 || imageWidth % patchSize != 0) {
+            throw new IllegalArgumentException(section + "image_size " + imageHeight + "x" + imageWidth
+                    + " is not a multiple of patch_size " + patchSize);
+        }
+        if (!activations.contains(hiddenAct)) {
+            throw new IllegalArgumentException(section + "hidden_act " + hiddenAct + " is not supported "
+                    + new java.util.TreeSet<>(activations));
+        }
     }
 }

@@ -8,7 +8,6 @@ import dev.dfd.model.ModelConfig;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 
 /**
  * transformers' {@code BeitConfig} for {@code BeitForImageClassification}, with its defaults for absent fields.
@@ -34,21 +33,10 @@ public record BeitConfig(int imageHeight, int imageWidth, int patchSize, int cha
                          int heads, int intermediate, double layerNormEps, String hiddenAct, boolean absolutePositions,
                          boolean relativeBias, boolean sharedRelativeBias, boolean layerScale, boolean meanPooling,
                          List<String> labels) {
-    static final Set<String> ACTIVATIONS = Set.of("gelu", "gelu_new", "gelu_pytorch_tanh", "quick_gelu", "relu");
-
     public BeitConfig {
         labels = List.copyOf(labels);
-        if (hidden % heads != 0) {
-            throw new IllegalArgumentException("hidden_size " + hidden + " is not a multiple of num_attention_heads "
-                    + heads);
-        }
-        if (imageHeight % patchSize != 0 || imageWidth % patchSize != 0) {
-            throw new IllegalArgumentException("image_size " + imageHeight + "x" + imageWidth
-                    + " is not a multiple of patch_size " + patchSize);
-        }
-        if (!ACTIVATIONS.contains(hiddenAct)) {
-            throw new IllegalArgumentException("hidden_act " + hiddenAct + " is not supported " + ACTIVATIONS);
-        }
+        Configs.checkPatchTransformer("", hidden, heads, imageHeight, imageWidth, patchSize, hiddenAct,
+                Configs.TRANSFORMER_ACTIVATIONS);
     }
 
     public int gridHeight() {

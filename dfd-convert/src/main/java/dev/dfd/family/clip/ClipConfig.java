@@ -8,7 +8,6 @@ import dev.dfd.model.ModelConfig;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The vision tower of {@code CLIPForImageClassification} or {@code SiglipForImageClassification}: config.json's
@@ -31,22 +30,10 @@ import java.util.Set;
 public record ClipConfig(boolean siglip, int imageHeight, int imageWidth, int patchSize, int channels, int hidden,
                          int layers, int heads, int intermediate, double layerNormEps, String hiddenAct,
                          List<String> labels) {
-    static final Set<String> ACTIVATIONS = Set.of("quick_gelu", "gelu", "gelu_new", "gelu_pytorch_tanh", "relu");
-
     public ClipConfig {
         labels = List.copyOf(labels);
-        if (hidden % heads != 0) {
-            throw new IllegalArgumentException("vision_config.hidden_size " + hidden
-                    + " is not a multiple of num_attention_heads " + heads);
-        }
-        if (imageHeight % patchSize != 0 || imageWidth % patchSize != 0) {
-            throw new IllegalArgumentException("vision_config.image_size " + imageHeight + "x" + imageWidth
-                    + " is not a multiple of patch_size " + patchSize);
-        }
-        if (!ACTIVATIONS.contains(hiddenAct)) {
-            throw new IllegalArgumentException("vision_config.hidden_act " + hiddenAct + " is not supported "
-                    + ACTIVATIONS);
-        }
+        Configs.checkPatchTransformer("vision_config.", hidden, heads, imageHeight, imageWidth, patchSize, hiddenAct,
+                Configs.TRANSFORMER_ACTIVATIONS);
     }
 
     public int patches() {

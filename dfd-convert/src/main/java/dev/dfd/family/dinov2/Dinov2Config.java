@@ -8,7 +8,6 @@ import dev.dfd.model.ModelConfig;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 
 /**
  * transformers' {@code Dinov2Config} for {@code Dinov2ForImageClassification}, with its defaults for absent fields.
@@ -29,21 +28,10 @@ import java.util.Set;
 public record Dinov2Config(int imageHeight, int imageWidth, int patchSize, int channels, int hidden, int layers,
                            int heads, int mlpHidden, boolean qkvBias, double layerNormEps, String hiddenAct,
                            List<String> labels) {
-    static final Set<String> ACTIVATIONS = Set.of("gelu", "gelu_new", "gelu_pytorch_tanh", "quick_gelu", "relu");
-
     public Dinov2Config {
         labels = List.copyOf(labels);
-        if (hidden % heads != 0) {
-            throw new IllegalArgumentException("hidden_size " + hidden + " is not a multiple of num_attention_heads "
-                    + heads);
-        }
-        if (imageHeight % patchSize != 0 || imageWidth % patchSize != 0) {
-            throw new IllegalArgumentException("image_size " + imageHeight + "x" + imageWidth
-                    + " is not a multiple of patch_size " + patchSize);
-        }
-        if (!ACTIVATIONS.contains(hiddenAct)) {
-            throw new IllegalArgumentException("hidden_act " + hiddenAct + " is not supported " + ACTIVATIONS);
-        }
+        Configs.checkPatchTransformer("", hidden, heads, imageHeight, imageWidth, patchSize, hiddenAct,
+                Configs.TRANSFORMER_ACTIVATIONS);
     }
 
     /** CLS + patches. */

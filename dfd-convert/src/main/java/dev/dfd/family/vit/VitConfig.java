@@ -2,6 +2,7 @@ package dev.dfd.family.vit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dfd.family.Configs;
 import dev.dfd.DfdException;
 import dev.dfd.Json;
 import dev.dfd.model.ModelConfig;
@@ -36,17 +37,8 @@ public record VitConfig(String family, int imageHeight, int imageWidth, int patc
 
     public VitConfig {
         labels = List.copyOf(labels);
-        if (hidden % heads != 0) {
-            throw new IllegalArgumentException("hidden_size " + hidden + " is not a multiple of num_attention_heads "
-                    + heads);
-        }
-        if (imageHeight % patchSize != 0 || imageWidth % patchSize != 0) {
-            throw new IllegalArgumentException("image_size " + imageHeight + "x" + imageWidth
-                    + " is not a multiple of patch_size " + patchSize);
-        }
-        if (!ACTIVATIONS.contains(hiddenAct)) {
-            throw new IllegalArgumentException("hidden_act " + hiddenAct + " is not supported (" + ACTIVATIONS + ")");
-        }
+        Configs.checkPatchTransformer("", hidden, heads, imageHeight, imageWidth, patchSize, hiddenAct,
+                ACTIVATIONS);
     }
 
     /** The same architecture with other labels (training on a data set's classes). */
