@@ -70,17 +70,8 @@ final class QualityCommand implements Callable<Integer> {
             description = "Bootstrap resamples per interval. Default: ${DEFAULT-VALUE}.")
     int resamples;
 
-    @Option(names = "--faces", paramLabel = "WHEN", defaultValue = "auto",
-            description = "auto (faces when the model declares face input), on or off. Default: ${DEFAULT-VALUE}.")
-    String faces;
-
-    @Option(names = "--max-faces", paramLabel = "N", defaultValue = "16",
-            description = "Faces judged per image at most. Default: ${DEFAULT-VALUE}.")
-    int maxFaces;
-
-    @Option(names = "--min-face-size", paramLabel = "PX", defaultValue = "48",
-            description = "Ignore smaller faces (box side in pixels). Default: ${DEFAULT-VALUE}.")
-    int minFaceSize;
+    @Mixin
+    FaceOptions face;
 
     @Option(names = "--json", paramLabel = "FILE.json", description = "Write the table and provenance as JSON.")
     Path json;
@@ -100,9 +91,8 @@ final class QualityCommand implements Callable<Integer> {
                 + gan.images().size();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        DetectorOptions options = model.options(images, 0, 0)
-                .withDecision(Decision.DEFAULT.withFaces(Decision.Faces.parse(faces)))
-                .withMaxFaces(maxFaces).withMinFaceSize(minFaceSize);
+        DetectorOptions options = face.withFaceLimits(model.options(images, 0, 0))
+                .withDecision(Decision.DEFAULT.withFaces(face.faces()));
         try (Detector detector = Detector.load(model.modelDir(), options)) {
             int positive = detector.model().labels().indexOf(detector.defaultDecision().positiveLabel());
             List<Protocol.Row> rows = new ArrayList<>();
