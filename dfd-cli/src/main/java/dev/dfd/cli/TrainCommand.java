@@ -99,6 +99,12 @@ final class TrainCommand implements Callable<Integer> {
             + " faces in a photo and cuts the same crops).")
     boolean wholeImages;
 
+    @Option(names = "--augment", paramLabel = "standard|heavy", defaultValue = "standard",
+            description = "Degradations of training images: standard (blur p 0.15, downscale p 0.2, JPEG 30-95 p 0.35)"
+                    + " or heavy (blur p 0.3, downscale chains p 0.3, noise p 0.2, JPEG 30-100 p 0.6, colour +-20%%),"
+                    + " applied to real and fake images alike. Default: ${DEFAULT-VALUE}.")
+    String augment;
+
     @Override
     public Integer call() {
         TrainOptions options;
@@ -113,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
                         init == null ? null : init.toAbsolutePath().normalize(),
                         config == null ? null : config.toAbsolutePath().normalize(), imageSize, epochs, batchSize, lr,
                         weightDecay, warmup, labelSmoothing, clipNorm, patience, seed, workers, maxSteps, checkpointSteps,
-                        synthesize, synthFraction, realOnly, wholeImages);
+                        synthesize, synthFraction, realOnly, wholeImages, augment);
             } catch (IllegalArgumentException e) {
                 throw new DfdException(e.getMessage());
             }
@@ -130,7 +136,9 @@ final class TrainCommand implements Callable<Integer> {
                 options.warmupEpochs(), options.labelSmoothing(), options.clipNorm(), options.patience(), options.seed())
                 + (options.synthesize() == null ? "" : " --synthesize " + options.synthesize()
                 + (options.realOnly() ? " --real-only" : " --synth-fraction " + options.synthFraction()))
-                + (options.wholeImages() ? " --whole-images" : "");
+                + (options.wholeImages() ? " --whole-images" : "")
+                + (options.maxStepsPerEpoch() > 0 ? " --max-steps-per-epoch " + options.maxStepsPerEpoch() : "")
+                + ("standard".equals(options.augment()) ? "" : " --augment " + options.augment());
         Trainer.Outcome outcome = trainer.runAndDocument(command);
         try {
             Runtime.getRuntime().removeShutdownHook(onInterrupt);

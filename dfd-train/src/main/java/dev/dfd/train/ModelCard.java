@@ -94,7 +94,12 @@ final class ModelCard {
             md.append(String.format(Locale.ROOT, "- architecture: %s, input %d x %d, normalised with mean = std = 0.5"
                             + " (the same preprocessing code as inference)%n", config.path("architectures").path(0).asText(),
                     o.imageSize(), o.imageSize()));
-            md.append("- augmentation: random resized crop (50-100% of the area, aspect 3/4-4/3), horizontal flip, colour"
+            md.append("heavy".equals(o.augment())
+                    ? "- augmentation (heavy, real and fake alike): random resized crop (50-100% of the area, aspect"
+                    + " 3/4-4/3), horizontal flip, colour jitter +-20% (p 0.5), Gaussian blur sigma 0.3-2.0 (p 0.3), one"
+                    + " or two downscale-upscale steps at 0.3-0.9 (p 0.3), Gaussian noise sigma 1-8 (p 0.2), JPEG"
+                    + " re-compression at quality 30-100 (p 0.6)\n"
+                    : "- augmentation: random resized crop (50-100% of the area, aspect 3/4-4/3), horizontal flip, colour"
                     + " jitter +-10% (p 0.5), Gaussian blur (p 0.15), downscale-upscale (p 0.2), JPEG re-compression at"
                     + " quality 30-95 (p 0.35)\n");
             if (o.synthesize() != null) {

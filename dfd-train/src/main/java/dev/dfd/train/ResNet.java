@@ -23,6 +23,8 @@ import java.util.Random;
  *                   the width or stride changes
  * head: global average pool -> Linear ("classifier.1")
  * </pre>
+ * With dfd's residual input ({@link ResNetConfig#residualInput()}), the stem sees the image concatenated with
+ * {@code x - up2(down2(x))}, exactly as dfd-convert's ONNX graph computes it.
  * Initialised as transformers does: Kaiming normal (fan_out, ReLU) convolutions, BN weight 1 and bias 0, Linear
  * uniform(+-1/sqrt(in)).
  */
@@ -46,7 +48,7 @@ final class ResNet implements TrainableModel {
         this.w = new Weights(manager);
         Random r = new Random(seed);
         this.layers = plan(config);
-        convBn("resnet.embedder.embedder", config.embedding(), config.channels(), 7, r);
+        convBn("resnet.embedder.embedder", config.embedding(), config.stemChannels(), 7, r);
         for (Layer l : layers) {
             if (l.shortcut()) {
                 convBn(l.prefix() + "shortcut", l.out(), l.in(), 1, r);
@@ -130,6 +132,9 @@ final class ResNet implements TrainableModel {
         if (training) {
             batchesTracked++;
         }
+        if (config.residualInput()) {
+            x = withResidual(x);
+        }
         x = convBnAct(x, "resnet.embedder.embedder", 2, 3, training, true);
         x = Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
         for (Layer l : layers) {
@@ -140,6 +145,17 @@ final class ResNet implements TrainableModel {
         }
         NDArray pooled = Pool.globalAvgPool2d(x); // (B, C)
         return Linear.linear(pooled, w.get("classifier.1.weight"), w.get("classifier.1.bias")).singletonOrThrow();
+    }
+
+    /**
+     * (B, C, H, W) -> (B, 2C, H, W): the image, then {@code x[h][w] - x[2 floor(h/2)][2 floor(w/2)]} (every second
+     * pixel repeated back by nearest neighbour, cut to the image's size).
+     */
+    static NDArray withResidual(NDArray x) {
+        long h = x.getShape().get(2);
+        long w = x.getShape().get(3);
+        NDArray up = x.get(":, :, ::2, ::2").repeat(2, 2).repeat(3, 2).get(":, :, :" + h + ", :" + w);
+        return x.concat(x.sub(up), 1);
     }
 
     private NDArray convBnAct(NDArray x, String name, int stride, int pad, boolean training, boolean relu) {

@@ -30,12 +30,25 @@ import java.nio.file.Path;
  * @param realOnly        train without the data's fakes: every fake is synthetic, and validation uses the
  *                        validation split's real faces with synthetic fakes made from them (so no real fake of the
  *                        data set is seen, even to choose the epoch)
+ * @param augment         "standard" (or null) or "heavy": how often and how hard training images are degraded (see
+ *                        Augmenter.Strength)
  */
 public record TrainOptions(Path data, Path out, Path init, Path configFile, int imageSize, int epochs, int batchSize,
                            double learningRate, double weightDecay, double warmupEpochs, double labelSmoothing,
                            double clipNorm, int patience, long seed, int workers, int maxStepsPerEpoch,
                            int checkpointSteps, String synthesize, double synthFraction, boolean realOnly,
-                           boolean wholeImages) {
+                           boolean wholeImages, String augment) {
+    /** With the standard augmentation. */
+    public TrainOptions(Path data, Path out, Path init, Path configFile, int imageSize, int epochs, int batchSize,
+                        double learningRate, double weightDecay, double warmupEpochs, double labelSmoothing,
+                        double clipNorm, int patience, long seed, int workers, int maxStepsPerEpoch,
+                        int checkpointSteps, String synthesize, double synthFraction, boolean realOnly,
+                        boolean wholeImages) {
+        this(data, out, init, configFile, imageSize, epochs, batchSize, learningRate, weightDecay, warmupEpochs,
+                labelSmoothing, clipNorm, patience, seed, workers, maxStepsPerEpoch, checkpointSteps, synthesize,
+                synthFraction, realOnly, wholeImages, null);
+    }
+
     /** Without synthetic fakes. */
     public TrainOptions(Path data, Path out, Path init, Path configFile, int imageSize, int epochs, int batchSize,
                         double learningRate, double weightDecay, double warmupEpochs, double labelSmoothing,
@@ -53,6 +66,7 @@ public record TrainOptions(Path data, Path out, Path init, Path configFile, int 
         if (synthesize != null) {
             dev.dfd.train.synth.Synthesis.Kind.parseList(synthesize); // an unknown kind fails here
         }
+        augment = Augmenter.Strength.parse(augment).name().toLowerCase(java.util.Locale.ROOT); // unknown fails here
         if (!(synthFraction >= 0 && synthFraction <= 1)) {
             throw new IllegalArgumentException("the synthetic share of fakes must be in [0, 1]");
         }

@@ -182,7 +182,7 @@ public final class Trainer {
         Set<String> decays = new HashSet<>();
         params.keySet().stream().filter(model::decays).forEach(decays::add);
         NDManager manager = model.weights().manager();
-        Augmenter augmenter = new Augmenter(o.imageSize());
+        Augmenter augmenter = new Augmenter(o.imageSize(), Augmenter.Strength.parse(o.augment()));
         boolean early = false;
         try (TrainData.Loader loader = new TrainData.Loader(data, data.train, processor, augmenter, o.imageSize(),
                 o.workers())) {

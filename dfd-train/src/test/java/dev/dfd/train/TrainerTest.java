@@ -158,10 +158,15 @@ class TrainerTest {
         }
     }
 
-    /** The exported ONNX graph (BatchNorm folded) computes what the trained DJL model computes in eval mode. */
-    @Test
-    void resnetExportMatchesTheTrainingForward() throws IOException {
-        ResNetConfig c = ResNetConfig.basic(3, 8, List.of(8, 16), List.of(1, 2), false, List.of("Real", "Fake"));
+    /**
+     * The exported ONNX graph (BatchNorm folded) computes what the trained DJL model computes in eval mode, with and
+     * without the residual input.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void resnetExportMatchesTheTrainingForward(boolean residualInput) throws IOException {
+        ResNetConfig c = ResNetConfig.basic(3, 8, List.of(8, 16), List.of(1, 2), false, List.of("Real", "Fake"))
+                .withResidualInput(residualInput);
         Path dir = tmp.resolve("resnet");
         float[] pixels = new float[2 * 3 * 32 * 32];
         java.util.Random r = new java.util.Random(3);
@@ -189,9 +194,47 @@ class TrainerTest {
             float[][] out = onnx.run(new PixelBatch(pixels, 2, 3, 32, 32));
             assertArrayEquals(djl, new float[]{out[0][0], out[0][1], out[1][0], out[1][1]}, 1e-4f);
         }
+        assertEquals(residualInput, Json.readObject(dir.resolve("config.json")).path("dfd_residual_input").asBoolean());
+        assertEquals(residualInput, ResNetConfig.read(dir.resolve("config.json")).residualInput());
         try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
+            assertArrayEquals(new long[]{8, residualInput ? 6 : 3, 7, 7},
+                    f.tensors().get("resnet.embedder.embedder.convolution.weight").shape());
             assertTrue(f.tensors().containsKey("resnet.embedder.embedder.normalization.num_batches_tracked"));
             assertEquals(Set.of("format"), f.metadata().keySet());
+        }
+    }
+
+    /** The residual input against its definition, pixel by pixel, on odd and even sizes. */
+    @Test
+    void residualInputIsTheImageMinusItsNearestDownUpSampledCopy() {
+        for (int[] hw : new int[][]{{6, 4}, {7, 5}}) {
+            int b = 2;
+            int ch = 3;
+            int h = hw[0];
+            int w = hw[1];
+            float[] x = new float[b * ch * h * w]; // (B, C, H, W)
+            java.util.Random r = new java.util.Random(h);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = r.nextFloat();
+            }
+            float[] expected = new float[b * 2 * ch * h * w]; // (B, 2C, H, W): image channels, then residuals
+            for (int n = 0; n < b; n++) {
+                for (int c = 0; c < ch; c++) {
+                    for (int y = 0; y < h; y++) {
+                        for (int xx = 0; xx < w; xx++) {
+                            float v = x[((n * ch + c) * h + y) * w + xx];
+                            float kept = x[((n * ch + c) * h + 2 * (y / 2)) * w + 2 * (xx / 2)];
+                            expected[((n * 2 * ch + c) * h + y) * w + xx] = v;
+                            expected[((n * 2 * ch + ch + c) * h + y) * w + xx] = v - kept;
+                        }
+                    }
+                }
+            }
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray out = ResNet.withResidual(m.create(x, new Shape(b, ch, h, w)));
+                assertEquals(new Shape(b, 2 * ch, h, w), out.getShape());
+                assertArrayEquals(expected, out.toFloatArray(), 0f, h + "x" + w);
+            }
         }
     }
 

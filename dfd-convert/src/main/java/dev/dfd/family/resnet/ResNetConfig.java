@@ -24,13 +24,25 @@ import java.util.List;
  * @param downsampleInBottleneck a bottleneck's stride is on its first 1x1 rather than on its 3x3
  * @param hiddenAct              activation after each convolution and each residual sum (relu)
  * @param labels                 id2label in id order
+ * @param residualInput          dfd's extension ({@code "dfd_residual_input": true}): the stem sees the image and
+ *                               its neighbouring-pixel residual {@code x - up2(down2(x))} (nearest down- and
+ *                               up-sampling by 2), 2 x channels in all, the trace a generator's upsampling leaves;
+ *                               transformers cannot load such a model (its stem has twice the input channels)
  */
 public record ResNetConfig(int channels, int embedding, List<Integer> hiddenSizes, List<Integer> depths,
                            boolean bottleneck, boolean downsampleInFirstStage, boolean downsampleInBottleneck,
-                           String hiddenAct, List<String> labels) {
+                           String hiddenAct, List<String> labels, boolean residualInput) {
     /** The channel reduction inside a bottleneck layer. */
     public static final int REDUCTION = 4;
     static final List<String> ACTIVATIONS = List.of("relu", "gelu", "silu", "swish");
+
+    /** transformers' ResNet: the stem sees the image only. */
+    public ResNetConfig(int channels, int embedding, List<Integer> hiddenSizes, List<Integer> depths,
+                        boolean bottleneck, boolean downsampleInFirstStage, boolean downsampleInBottleneck,
+                        String hiddenAct, List<String> labels) {
+        this(channels, embedding, hiddenSizes, depths, bottleneck, downsampleInFirstStage, downsampleInBottleneck,
+                hiddenAct, labels, false);
+    }
 
     public ResNetConfig {
         hiddenSizes = List.copyOf(hiddenSizes);
@@ -66,7 +78,17 @@ public record ResNetConfig(int channels, int embedding, List<Integer> hiddenSize
 
     public ResNetConfig withLabels(List<String> newLabels) {
         return new ResNetConfig(channels, embedding, hiddenSizes, depths, bottleneck, downsampleInFirstStage,
-                downsampleInBottleneck, hiddenAct, newLabels);
+                downsampleInBottleneck, hiddenAct, newLabels, residualInput);
+    }
+
+    public ResNetConfig withResidualInput(boolean on) {
+        return new ResNetConfig(channels, embedding, hiddenSizes, depths, bottleneck, downsampleInFirstStage,
+                downsampleInBottleneck, hiddenAct, labels, on);
+    }
+
+    /** Input channels of the stem convolution: the image's, doubled by the residual input. */
+    public int stemChannels() {
+        return residualInput ? 2 * channels : channels;
     }
 
     public static ResNetConfig read(Path file) {
@@ -84,7 +106,8 @@ public record ResNetConfig(int channels, int embedding, List<Integer> hiddenSize
                     Json.bool(o, "downsample_in_first_stage", false, file),
                     Json.bool(o, "downsample_in_bottleneck", false, file),
                     Json.string(o, "hidden_act", "relu", file),
-                    ModelConfig.read(file).labels());
+                    ModelConfig.read(file).labels(),
+                    Json.bool(o, "dfd_residual_input", false, file));
         } catch (IllegalArgumentException e) {
             throw new DfdException(file + ": " + e.getMessage());
         }
@@ -122,6 +145,9 @@ public record ResNetConfig(int channels, int embedding, List<Integer> hiddenSize
         c.put("hidden_act", hiddenAct);
         c.put("downsample_in_first_stage", downsampleInFirstStage);
         c.put("downsample_in_bottleneck", downsampleInBottleneck);
+        if (residualInput) {
+            c.put("dfd_residual_input", true);
+        }
         ObjectNode id2label = c.putObject("id2label");
         ObjectNode label2id = c.putObject("label2id");
         for (int i = 0; i < labels.size(); i++) {

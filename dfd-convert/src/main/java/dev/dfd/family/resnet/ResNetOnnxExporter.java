@@ -24,7 +24,9 @@ import static dev.dfd.graph.OnnxBuilder.attrs;
  * head: global average pool -> Linear ("classifier.1")
  * </pre>
  * As in transformers, the convolutions inside a layer use ReLU whatever {@code hidden_act} says; the stem and each
- * residual sum use {@code hidden_act}. Any input size (the pooling is global). int8 quantises the classifier's MatMul
+ * residual sum use {@code hidden_act}. With dfd's residual input, the stem convolves the image concatenated with
+ * {@code x - up2(down2(x))} (every second pixel, repeated back to full size by nearest neighbour and cut to the
+ * image's size). Any input size (the pooling is global). int8 quantises the classifier's MatMul
  * (the only MatMul; convolutions stay float32).
  */
 public final class ResNetOnnxExporter {
@@ -50,7 +52,8 @@ public final class ResNetOnnxExporter {
 
     private void graph(int height, int width) {
         n.pixelValues(a.channels(), height, width);
-        String x = convBn("pixel_values", "resnet.embedder.embedder", a.embedding(), a.channels(), 7, 2, 3, a.hiddenAct());
+        String stemInput = a.residualInput() ? withResidual("pixel_values") : "pixel_values";
+        String x = convBn(stemInput, "resnet.embedder.embedder", a.embedding(), a.stemChannels(), 7, 2, 3, a.hiddenAct());
         x = g.node("MaxPool", "stem_pool", List.of(x), attrs("kernel_shape", 3, 3), attrs("strides", 2, 2),
                 attrs("pads", 1, 1, 1, 1));
         int in = a.embedding();
@@ -82,6 +85,25 @@ public final class ResNetOnnxExporter {
         String pooled = g.node("Flatten", "pooled", List.of(g.node("GlobalAveragePool", "gap", List.of(x))),
                 attr("axis", 1L)); // (B, C)
         n.logits(n.linear(pooled, "classifier.1", in, a.labels().size(), true), a.labels().size());
+    }
+
+    /**
+     * (B, C, H, W) -> (B, 2C, H, W): the image, then its residual against nearest down- and up-sampling by 2,
+     * {@code x[h][w] - x[2 floor(h/2)][2 floor(w/2)]}.
+     */
+    private String withResidual(String x) {
+        String axes = g.vector("axes_2_3", 2, 3);
+        String every2nd = g.node("Slice", "every_2nd_pixel", List.of(x, g.vector("zeros_2", 0, 0),
+                g.vector("ends_max_2", Long.MAX_VALUE, Long.MAX_VALUE), axes, g.vector("steps_2_2", 2, 2)));
+        // (B, C, ceil(H/2), ceil(W/2)) -> (B, C, 2 ceil(H/2), 2 ceil(W/2)): output pixel i reads input floor(i / 2)
+        String repeated = g.node("Resize", "repeated", List.of(every2nd, "", g.floats("scales_1_1_2_2",
+                        new float[]{1, 1, 2, 2}, 4)), attr("mode", "nearest"),
+                attr("coordinate_transformation_mode", "asymmetric"), attr("nearest_mode", "floor"));
+        String size = g.node("Slice", "image_size", List.of(g.node("Shape", "shape", List.of(x)), g.vector("from_2", 2),
+                g.vector("to_4", 4)));
+        String up = g.node("Slice", "up", List.of(repeated, g.vector("zeros_2", 0, 0), size, axes));
+        String residual = g.node("Sub", "residual", List.of(x, up));
+        return g.node("Concat", "image_and_residual", List.of(x, residual), attr("axis", 1L));
     }
 
     /** Conv (no bias) + BatchNorm folded into one Conv with bias, then the activation (none when null). */
