@@ -96,49 +96,23 @@ public final class Evaluation {
         Decision resolved = decision == null ? detector.defaultDecision() : decision.over(detector.defaultDecision());
         List<String> labels = detector.model().labels();
         int positive = labels.indexOf(resolved.positiveLabel());
-        List<LabeledImage> images = dataset.images();
-        int[] trueIds = new int[images.size()];
-        for (int i = 0; i < images.size(); i++) {
-            trueIds[i] = mapping.id(images.get(i).label());
-        }
         long start = System.nanoTime();
-        List<Scored> scored = new ArrayList<>();
-        List<Failure> failures = new ArrayList<>();
-        List<String> noFace = new ArrayList<>();
-        runOnce(detector, resolved, images, null, (index, result) -> {
-            if (result instanceof Detection d) {
-                scored.add(new Scored(index, trueIds[index], labels.indexOf(d.label()), d.prediction().scores()));
-            } else if (result instanceof Failure f) {
-                failures.add(f);
-            } else {
-                noFace.add(result.source());
-            }
-            if (listener != null) {
-                listener.onResult(index, images.get(index), trueIds[index], result);
-            }
-        });
+        Pass clean = pass(detector, resolved, dataset, mapping, null, listener);
         double seconds = (System.nanoTime() - start) / 1e9;
-        EvalMetrics metrics = metrics(labels, positive, scored, options.targetPrecision());
+        EvalMetrics metrics = metrics(labels, positive, clean.scored(), options.targetPrecision());
 
         List<RobustnessRow> robustness = new ArrayList<>();
         if (!options.perturbations().isEmpty()) {
-            robustness.add(row("none", metrics, scored.size(), failures.size()));
+            robustness.add(row("none", metrics, clean.scored().size(), clean.failures().size()));
             for (Perturbation p : options.perturbations()) {
-                List<Scored> s = new ArrayList<>();
-                int[] failed = {0};
                 ImageTransform transform = (image, source) -> p.apply(image, source.hashCode());
-                runOnce(detector, resolved, images, transform, (index, result) -> {
-                    if (result instanceof Detection d) {
-                        s.add(new Scored(index, trueIds[index], labels.indexOf(d.label()),
-                                d.prediction().scores()));
-                    } else if (result instanceof Failure) {
-                        failed[0]++; // a face lost to the perturbation is no verdict, as in the clean row
-                    }
-                });
-                robustness.add(row(p.name(), metrics(labels, positive, s, null), s.size(), failed[0]));
+                // a face lost to the perturbation is no verdict and no failure, as in the clean row
+                Pass perturbed = pass(detector, resolved, dataset, mapping, transform, null);
+                robustness.add(row(p.name(), metrics(labels, positive, perturbed.scored(), null),
+                        perturbed.scored().size(), perturbed.failures().size()));
             }
         }
-        return new Result(dataset, metrics, scored, failures, noFace, robustness, seconds);
+        return new Result(dataset, metrics, clean.scored(), clean.failures(), clean.noFace(), robustness, seconds);
     }
 
     /** The scored images, failures and images without a face of one pass over a data set. */
@@ -152,19 +126,30 @@ public final class Evaluation {
     public static Pass score(Detector detector, Decision decision, Dataset dataset, LabelMapping mapping,
                              ImageTransform transform) {
         Decision resolved = decision == null ? detector.defaultDecision() : decision.over(detector.defaultDecision());
+        return pass(detector, resolved, dataset, mapping, transform, null);
+    }
+
+    private static Pass pass(Detector detector, Decision resolved, Dataset dataset, LabelMapping mapping,
+                             ImageTransform transform, Listener listener) {
         List<String> labels = detector.model().labels();
         List<LabeledImage> images = dataset.images();
+        int[] trueIds = new int[images.size()];
+        for (int i = 0; i < images.size(); i++) {
+            trueIds[i] = mapping.id(images.get(i).label());
+        }
         List<Scored> scored = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
         List<String> noFace = new ArrayList<>();
         runOnce(detector, resolved, images, transform, (index, result) -> {
             if (result instanceof Detection d) {
-                scored.add(new Scored(index, mapping.id(images.get(index).label()), labels.indexOf(d.label()),
-                        d.prediction().scores()));
+                scored.add(new Scored(index, trueIds[index], labels.indexOf(d.label()), d.prediction().scores()));
             } else if (result instanceof Failure f) {
                 failures.add(f);
             } else {
                 noFace.add(result.source());
+            }
+            if (listener != null) {
+                listener.onResult(index, images.get(index), trueIds[index], result);
             }
         });
         return new Pass(scored, failures, noFace);
