@@ -47,6 +47,22 @@ public sealed interface DetectionResult permits DetectionResult.Detection, Detec
         public float score() {
             return prediction.positiveScore();
         }
+
+        /** The face whose prediction is the image's verdict; null for a whole-image verdict. */
+        public FaceVerdict decidingFace() {
+            for (FaceVerdict v : faces) {
+                if (v.prediction() == prediction) {
+                    return v;
+                }
+            }
+            FaceVerdict best = null;
+            for (FaceVerdict v : faces) { // a verdict built from an equal, not the same, prediction
+                if (best == null || v.prediction().positiveScore() > best.prediction().positiveScore()) {
+                    best = v;
+                }
+            }
+            return best;
+        }
     }
 
     /**

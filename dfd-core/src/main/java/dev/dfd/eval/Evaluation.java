@@ -38,8 +38,18 @@ public final class Evaluation {
         }
     }
 
-    /** One image that was scored: its data-set index, true and predicted label ids and every label's score. */
-    public record Scored(int index, int trueId, int predId, float[] scores) {
+    /**
+     * One image that was scored: its data-set index, true and predicted label ids and every label's score; with a
+     * face model, the box of the face that decided the verdict and how many faces were judged.
+     *
+     * @param face  the deciding face's box in the image's pixels, or null for a whole-image verdict
+     * @param faces faces judged in the image (0 for a whole-image verdict)
+     */
+    public record Scored(int index, int trueId, int predId, float[] scores, dev.dfd.face.Face.Box face, int faces) {
+        /** A whole-image verdict. */
+        public Scored(int index, int trueId, int predId, float[] scores) {
+            this(index, trueId, predId, scores, null, 0);
+        }
     }
 
     /** One row of the robustness table. */
@@ -142,7 +152,9 @@ public final class Evaluation {
         List<String> noFace = new ArrayList<>();
         runOnce(detector, resolved, images, transform, (index, result) -> {
             if (result instanceof Detection d) {
-                scored.add(new Scored(index, trueIds[index], labels.indexOf(d.label()), d.prediction().scores()));
+                DetectionResult.FaceVerdict deciding = d.decidingFace();
+                scored.add(new Scored(index, trueIds[index], labels.indexOf(d.label()), d.prediction().scores(),
+                        deciding == null ? null : deciding.face().box(), d.faces().size()));
             } else if (result instanceof Failure f) {
                 failures.add(f);
             } else {

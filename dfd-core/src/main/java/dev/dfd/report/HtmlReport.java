@@ -3,6 +3,7 @@ package dev.dfd.report;
 import dev.dfd.DetectionResult.Failure;
 import dev.dfd.eval.EvalMetrics;
 import dev.dfd.eval.Evaluation;
+import dev.dfd.face.Face;
 import dev.dfd.io.ImageDecoder;
 import dev.dfd.io.RgbImage;
 import dev.dfd.preprocess.Resample;
@@ -253,22 +254,34 @@ public final class HtmlReport {
         ImageDecoder decoder = new ImageDecoder();
         for (Evaluation.Scored s : mistakes.subList(0, Math.min(GALLERY_SIZE, mistakes.size()))) {
             Path path = result.dataset().images().get(s.index()).path();
-            g.append("<figure>").append(thumbnail(decoder, path)).append("<figcaption><b>")
+            g.append("<figure>").append(thumbnail(decoder, path, s.face())).append("<figcaption><b>")
                     .append(esc(m.labels().get(s.predId()))).append(' ')
                     .append(TextReport.f(s.scores()[s.predId()], 3)).append("</b><br>true ")
-                    .append(esc(m.labels().get(s.trueId()))).append("<br><code>").append(esc(path.getFileName().toString()))
-                    .append("</code></figcaption></figure>");
+                    .append(esc(m.labels().get(s.trueId())));
+            if (s.faces() > 1) {
+                g.append(", boxed face of ").append(s.faces());
+            }
+            g.append("<br><code>").append(esc(path.getFileName().toString())).append("</code></figcaption></figure>");
         }
         return g.append("</div>").toString();
     }
 
-    private static String thumbnail(ImageDecoder decoder, Path path) {
+    /** A JPEG data-URI thumbnail; with a face box, the box drawn on it (the face the verdict is about). */
+    private static String thumbnail(ImageDecoder decoder, Path path, Face.Box face) {
         try {
             RgbImage img = decoder.decode(Files.readAllBytes(path));
             double scale = Math.min(1.0, (double) THUMBNAIL / Math.max(img.width(), img.height()));
             RgbImage t = Resampler.resize(img, Math.max(1, (int) Math.round(img.width() * scale)),
                     Math.max(1, (int) Math.round(img.height() * scale)), Resample.BILINEAR);
             BufferedImage bi = t.toBufferedImage();
+            if (face != null) {
+                java.awt.Graphics2D gr = bi.createGraphics();
+                gr.setColor(new java.awt.Color(0xF5, 0xC2, 0x18));
+                gr.setStroke(new java.awt.BasicStroke(2f));
+                gr.drawRect((int) Math.round(face.x() * scale), (int) Math.round(face.y() * scale),
+                        (int) Math.round(face.width() * scale), (int) Math.round(face.height() * scale));
+                gr.dispose();
+            }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ImageIO.write(bi, "jpeg", out);
             return "<img alt=\"\" src=\"data:image/jpeg;base64," + Base64.getEncoder().encodeToString(out.toByteArray())

@@ -70,6 +70,63 @@ class HtmlReportTest {
         assertTrue(html.contains("broken.jpg"));
     }
 
+    /**
+     * With a face model, each mistake's thumbnail has the box of the face that decided it drawn on it, and images
+     * without a face are listed, not shown as mistakes.
+     */
+    @Test
+    void mistakesShowTheDecidingFace(@TempDir Path dir) throws IOException {
+        Path model = Files.createDirectories(dir.resolve("face-model/onnx")).getParent();
+        for (String f : List.of("config.json", "preprocessor_config.json", "onnx/model.onnx")) {
+            Files.copy(Fixtures.tinyModel().resolve(f), model.resolve(f));
+        }
+        Files.writeString(model.resolve(dev.dfd.face.FaceCrop.FILE), dev.dfd.face.FaceCrop.DFDC.toJson());
+        Path data = dir.resolve("data");
+        for (String label : List.of("Real", "Fake")) {
+            Files.createDirectories(data.resolve(label));
+            Files.copy(Fixtures.dir().resolve("faces/astronaut_256.png"), data.resolve(label).resolve("astronaut.png"));
+            Files.copy(Fixtures.dir().resolve("images/noise_64x48.png"), data.resolve(label).resolve("noise.png"));
+        }
+        String report;
+        Evaluation.Result r;
+        try (Detector d = Detector.load(model, DetectorOptions.DEFAULTS.withThreads(1))) {
+            Dataset ds = Dataset.open(data, null);
+            r = Evaluation.run(d, ds, LabelMapping.of(ds.labels(), d.model().config().labels(), Map.of()),
+                    new Evaluation.Options(null, List.of()), null);
+            report = HtmlReport.render(r, Provenance.of(d), 4);
+        }
+        assertEquals(2, r.scored().size(), "the astronaut under both labels");
+        assertEquals(2, r.noFace().size(), "noise has no face");
+        Evaluation.Scored mistake = r.scored().stream().filter(s -> s.predId() != s.trueId()).findFirst().orElseThrow();
+        assertEquals(1, mistake.faces());
+        assertTrue(mistake.face().width() > 40 && mistake.face().width() < 200, "a face-sized box " + mistake.face());
+
+        String gallery = report.substring(report.indexOf("Most confident mistakes"));
+        Matcher img = Pattern.compile("data:image/jpeg;base64,([A-Za-z0-9+/=]+)").matcher(gallery);
+        assertTrue(img.find(), "the mistake's thumbnail");
+        BufferedImage thumb = ImageIO.read(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder()
+                .decode(img.group(1))));
+        // the box's outline is yellow (245, 194, 24) along the scaled box's top edge, and not at the image's corner
+        double scale = (double) thumb.getWidth() / 256;
+        int top = (int) Math.round(mistake.face().y() * scale);
+        int yellowOnTop = 0;
+        for (int x = (int) Math.ceil(mistake.face().x() * scale) + 2;
+             x < (mistake.face().x() + mistake.face().width()) * scale - 2; x++) {
+            if (yellowish(thumb.getRGB(x, Math.min(thumb.getHeight() - 1, Math.max(0, top))))) {
+                yellowOnTop++;
+            }
+        }
+        assertTrue(yellowOnTop > 0.8 * mistake.face().width() * scale - 5, "yellow pixels on the top edge: " + yellowOnTop);
+        assertFalse(yellowish(thumb.getRGB(1, 1)));
+    }
+
+    private static boolean yellowish(int rgb) {
+        int red = rgb >> 16 & 0xFF;
+        int green = rgb >> 8 & 0xFF;
+        int blue = rgb & 0xFF;
+        return red > 190 && green > 140 && green < 230 && blue < 110;
+    }
+
     /** Chromium draws the report: the ROC and PR series colours appear in the pixels of the screenshot. */
     @Test
     void rendersThePlotsInChromium() throws Exception {
