@@ -6,23 +6,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
 import dev.dfd.Json;
 import dev.dfd.eval.BinaryMetrics;
 import dev.dfd.preprocess.ImageProcessor;
 import dev.dfd.preprocess.PreprocessorConfig;
-import dev.dfd.safetensors.SafetensorsFile;
-import dev.dfd.safetensors.SafetensorsWriter;
 import dev.dfd.safetensors.ShardedSafetensors;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -119,16 +114,16 @@ public final class Trainer {
         PreprocessorConfig pre = preprocessor();
         ImageProcessor processor = new ImageProcessor(pre);
         try (TrainableModel model = Models.create(o, data.labels)) {
-            State state = State.load(o.out().resolve(CHECKPOINT), model);
+            Checkpoint state = Checkpoint.load(o.out().resolve(CHECKPOINT), model);
             if (state == null) {
-                state = new State();
+                state = new Checkpoint();
                 initialise(model, data.labels);
             } else {
                 log.printf("resuming at epoch %d, step %d (best val AUC %.4f at epoch %d)%n", state.epoch + 1,
                         state.stepInEpoch, state.bestAuc, state.bestEpoch);
             }
             AdamW adam = new AdamW(model.weights().parameters());
-            state.restoreOptimizer(o.out().resolve(CHECKPOINT), adam);
+            state.restoreOptimizer(adam);
             lastHistory = state.history;
             return loop(model, data, processor, pre, adam, state);
         } finally {
@@ -171,7 +166,7 @@ public final class Trainer {
     }
 
     private Outcome loop(TrainableModel model, TrainData data, ImageProcessor processor, PreprocessorConfig pre,
-                         AdamW adam, State state) {
+                         AdamW adam, Checkpoint state) {
         int stepsPerEpoch = Math.max(1, data.train.images().size() / o.batchSize());
         if (o.maxStepsPerEpoch() > 0) {
             stepsPerEpoch = Math.min(stepsPerEpoch, o.maxStepsPerEpoch());
@@ -286,7 +281,7 @@ public final class Trainer {
                         .put("unreadable_images", data.unreadable.get()).put("skipped_steps", state.skippedSteps)
                         .put("best", better);
                 state.history.add(row);
-                appendMetrics(row);
+                MetricsLog.append(o.out(), row);
                 log.printf(Locale.ROOT, "%nepoch %d/%d: train loss %.4f, val loss %.4f, val AUC %.4f, val accuracy %.4f,"
                                 + " %.1f images/s%s%n", epoch + 1, o.epochs(), row.get("train_loss").asDouble(), v.loss,
                         v.auc, v.accuracy, images / seconds, better ? " (best so far)" : "");
@@ -447,137 +442,5 @@ public final class Trainer {
                 lossSum / Math.max(1, yy.length));
     }
 
-    private void appendMetrics(ObjectNode row) {
-        try {
-            Path jsonl = o.out().resolve("metrics.jsonl");
-            Files.writeString(jsonl, Json.write(row) + "\n", java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
-            Path csv = o.out().resolve("metrics.csv");
-            StringBuilder line = new StringBuilder();
-            if (!Files.exists(csv)) {
-                row.fieldNames().forEachRemaining(n -> line.append(line.length() == 0 ? "" : ",").append(n));
-                line.append('\n');
-            }
-            StringBuilder values = new StringBuilder();
-            row.elements().forEachRemaining(v -> values.append(values.length() == 0 ? "" : ",").append(v.asText()));
-            Files.writeString(csv, line.append(values).append('\n').toString(), java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new DfdException(o.out() + ": cannot write metrics (" + e.getMessage() + ")");
-        }
-    }
 
-    /** Progress of a run, saved with every checkpoint. */
-    static final class State {
-        int epoch;
-        int stepInEpoch;
-        long globalStep;
-        double bestAuc;
-        int bestEpoch;
-        int sinceBest;
-        long adamStep;
-        long skippedSteps;
-        List<ObjectNode> history = new ArrayList<>();
-
-        /** Writes weights, optimiser moments and this state to a fresh directory, then swaps it in. */
-        void save(Path dir, TrainableModel model, AdamW adam) {
-            Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
-            try {
-                deleteTree(tmp);
-                Files.createDirectories(tmp);
-                ModelExport.writeWeights(model, tmp.resolve("model.safetensors"));
-                Map<String, SafetensorsWriter.FloatTensor> moments = new LinkedHashMap<>();
-                adam.firstMoments().forEach((k, v) -> moments.put("m." + k, tensor(v)));
-                adam.secondMoments().forEach((k, v) -> moments.put("v." + k, tensor(v)));
-                SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), moments, Map.of());
-                adamStep = adam.step;
-                ObjectNode s = Json.MAPPER.createObjectNode();
-                s.put("epoch", epoch).put("step_in_epoch", stepInEpoch).put("global_step", globalStep)
-                        .put("best_val_auc", bestAuc).put("best_epoch", bestEpoch).put("epochs_since_best", sinceBest)
-                        .put("adam_step", adamStep).put("skipped_steps", skippedSteps);
-                if (model instanceof ResNet r) {
-                    s.put("num_batches_tracked", r.batchesTracked());
-                }
-                ArrayNode h = s.putArray("history");
-                history.forEach(h::add);
-                Files.writeString(tmp.resolve("trainer_state.json"),
-                        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(s));
-                Path old = dir.resolveSibling(dir.getFileName() + ".old");
-                deleteTree(old);
-                if (Files.exists(dir)) {
-                    Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-                }
-                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-                deleteTree(old);
-            } catch (IOException e) {
-                throw new DfdException(dir + ": cannot write checkpoint (" + e.getMessage() + ")");
-            }
-        }
-
-        private static SafetensorsWriter.FloatTensor tensor(NDArray a) {
-            return new SafetensorsWriter.FloatTensor(a.toFloatArray(), a.getShape().getShape());
-        }
-
-        /** Loads a checkpoint into the model and returns its state, or null when there is none. */
-        static State load(Path dir, TrainableModel model) {
-            Path stateFile = dir.resolve("trainer_state.json");
-            if (!Files.isRegularFile(stateFile)) {
-                Path old = dir.resolveSibling(dir.getFileName() + ".old");
-                if (Files.isRegularFile(old.resolve("trainer_state.json"))) {
-                    dir = old; // killed between the two renames
-                    stateFile = dir.resolve("trainer_state.json");
-                } else {
-                    return null;
-                }
-            }
-            ObjectNode s = Json.readObject(stateFile);
-            State st = new State();
-            st.epoch = s.path("epoch").asInt();
-            st.stepInEpoch = s.path("step_in_epoch").asInt();
-            st.globalStep = s.path("global_step").asLong();
-            st.bestAuc = s.path("best_val_auc").asDouble();
-            st.bestEpoch = s.path("best_epoch").asInt();
-            st.sinceBest = s.path("epochs_since_best").asInt();
-            st.adamStep = s.path("adam_step").asLong();
-            st.skippedSteps = s.path("skipped_steps").asLong();
-            for (JsonNode h : s.path("history")) {
-                st.history.add((ObjectNode) h);
-            }
-            try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
-                List<String> missing = model.weights().load(f, Set.of());
-                if (!missing.isEmpty()) {
-                    throw new DfdException(dir + ": checkpoint lacks " + missing);
-                }
-            }
-            if (model instanceof ResNet r) {
-                r.setBatchesTracked(s.path("num_batches_tracked").asLong());
-            }
-            st.checkpointDir = dir;
-            return st;
-        }
-
-        private Path checkpointDir;
-
-        void restoreOptimizer(Path dir, AdamW adam) {
-            if (checkpointDir == null) {
-                return;
-            }
-            try (SafetensorsFile f = SafetensorsFile.open(checkpointDir.resolve("optimizer.safetensors"))) {
-                adam.firstMoments().forEach((k, v) -> v.set(f.floats("m." + k)));
-                adam.secondMoments().forEach((k, v) -> v.set(f.floats("v." + k)));
-            }
-            adam.step = adamStep;
-        }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var walk = Files.walk(p)) {
-            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
-    }
 }
