@@ -91,6 +91,13 @@ public final class Converter {
         }
         Path configFile = source.resolve(ModelConfig.FILE_NAME);
         Plan<?> plan = Plan.of(ModelFamilies.of(configFile), source, configFile);
+        if (staticInt8 != null && !plan.family().staticInt8()) {
+            throw new DfdException(configFile + ": static int8 (--calibrate) applies to the convolutional families"
+                    + " (" + ModelFamilies.ALL.stream().filter(ModelFamily::staticInt8)
+                    .map(ModelFamily::architectures).collect(java.util.stream.Collectors.joining(", "))
+                    + "), not " + plan.family().architectures() + "; --dtype int8 without --calibrate quantizes its"
+                    + " MatMuls dynamically");
+        }
         Path onnxFile = out.resolve("onnx").resolve(encoding.fileName);
         Map<String, String> sources = new LinkedHashMap<>();
         OnnxMl.ModelProto model;
