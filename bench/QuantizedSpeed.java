@@ -15,7 +15,9 @@ import java.util.stream.Stream;
  * see the same moment of a shared machine. Each round times, per variant, (a) end to end: every image file decoded,
  * preprocessed, run and postprocessed by Detector.detectAll (the model's batch size and threads), and (b) the model
  * alone: the same images as ready pixel_values tensors, batch 8. Prints every round and the median of the per-round
- * ratios (fp32 time / variant time). A model directory without dfd_faces.json is judged on the whole image.
+ * ratios (fp32 time / variant time). On a shared machine wall time follows the neighbours' load, so the process CPU
+ * time of each pass is measured too (all threads: decoding, preprocessing, ONNX Runtime, JIT and GC), the work the
+ * variant costs whoever else runs. A model directory without dfd_faces.json is judged on the whole image.
  *
  * <pre>
  * java -cp 'dfd-cli/target/dfd-cli-0.1.0-SNAPSHOT.jar:dfd-cli/target/lib/*' bench/QuantizedSpeed.java \
@@ -59,33 +61,64 @@ public class QuantizedSpeed {
                 detectors[v].runModel(b);
             }
         }
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
         double[] endToEndRatio = new double[rounds];
         double[] modelRatio = new double[rounds];
+        double[] endToEndCpuRatio = new double[rounds];
+        double[] modelCpuRatio = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             double[] e2e = new double[2];
             double[] alone = new double[2];
+            double[] e2eCpu = new double[2];
+            double[] aloneCpu = new double[2];
             for (int v = 0; v < 2; v++) {
+                long c0 = os.getProcessCpuTime();
                 long t0 = System.nanoTime();
                 List<DetectionResult> results = detectors[v].detectAll(files);
                 e2e[v] = (System.nanoTime() - t0) / 1e9;
+                e2eCpu[v] = (os.getProcessCpuTime() - c0) / 1e9;
                 if (results.stream().anyMatch(x -> !(x instanceof DetectionResult.Detection))) {
                     throw new IllegalStateException("an image was not judged");
                 }
+                c0 = os.getProcessCpuTime();
                 t0 = System.nanoTime();
                 for (PixelBatch b : batches) {
                     detectors[v].runModel(b);
                 }
                 alone[v] = (System.nanoTime() - t0) / 1e9;
+                aloneCpu[v] = (os.getProcessCpuTime() - c0) / 1e9;
             }
+            // what both variants share, on this thread: decoding, then resizing and normalising
+            List<dev.dfd.io.RgbImage> decoded = new ArrayList<>();
+            long c0 = os.getProcessCpuTime();
+            for (Path f : files) {
+                decoded.add(detectors[0].decode(Files.readAllBytes(f)));
+            }
+            double decodeCpu = (os.getProcessCpuTime() - c0) / 1e9;
+            c0 = os.getProcessCpuTime();
+            for (dev.dfd.io.RgbImage image : decoded) {
+                detectors[0].preprocess(image);
+            }
+            double preprocessCpu = (os.getProcessCpuTime() - c0) / 1e9;
             endToEndRatio[r] = e2e[0] / e2e[1];
             modelRatio[r] = alone[0] / alone[1];
+            endToEndCpuRatio[r] = e2eCpu[0] / e2eCpu[1];
+            modelCpuRatio[r] = aloneCpu[0] / aloneCpu[1];
             System.out.printf("round %d: end to end fp32 %.0f, %s %.0f images/s (x%.2f); model alone fp32 %.0f, %s %.0f"
                             + " images/s (x%.2f)%n", r + 1, files.size() / e2e[0], variant, files.size() / e2e[1],
                     endToEndRatio[r], batches.size() * 8 / alone[0], variant, batches.size() * 8 / alone[1],
                     modelRatio[r]);
+            System.out.printf("         CPU ms per image: end to end fp32 %.2f, %s %.2f (x%.2f); model alone fp32 %.2f,"
+                            + " %s %.2f (x%.2f)%n", 1e3 * e2eCpu[0] / files.size(), variant,
+                    1e3 * e2eCpu[1] / files.size(), endToEndCpuRatio[r], 1e3 * aloneCpu[0] / (batches.size() * 8),
+                    variant, 1e3 * aloneCpu[1] / (batches.size() * 8), modelCpuRatio[r]);
+            System.out.printf("         CPU ms per image on one thread, both variants: decode %.2f, resize and normalise"
+                    + " %.2f%n", 1e3 * decodeCpu / files.size(), 1e3 * preprocessCpu / files.size());
         }
-        System.out.printf("median ratio over %d rounds, %d images, %d threads: end to end x%.2f, model alone x%.2f%n",
-                rounds, files.size(), threads, median(endToEndRatio), median(modelRatio));
+        System.out.printf("median ratio over %d rounds, %d images, %d threads: wall time end to end x%.2f, model alone"
+                        + " x%.2f; CPU time end to end x%.2f, model alone x%.2f%n", rounds, files.size(), threads,
+                median(endToEndRatio), median(modelRatio), median(endToEndCpuRatio), median(modelCpuRatio));
         for (Detector d : detectors) {
             d.close();
         }

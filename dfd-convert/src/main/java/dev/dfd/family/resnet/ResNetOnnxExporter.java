@@ -24,8 +24,9 @@ import static dev.dfd.graph.OnnxBuilder.attrs;
  * head: global average pool -> Linear ("classifier.1")
  * </pre>
  * As in transformers, the convolutions inside a layer use ReLU whatever {@code hidden_act} says; the stem and each
- * residual sum use {@code hidden_act}. Any input size (the pooling is global). int8 quantises the classifier's MatMul
- * (the only MatMul; convolutions stay float32).
+ * residual sum use {@code hidden_act}. Any input size (the pooling is global). Dynamic int8 quantises the classifier's
+ * MatMul only (the only MatMul); static int8 ({@link dev.dfd.quantize.QdqQuantizer}) quantises this graph's
+ * convolutions too.
  */
 public final class ResNetOnnxExporter {
     static final double BN_EPS = 1e-5;
