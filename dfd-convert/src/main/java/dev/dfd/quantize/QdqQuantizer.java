@@ -164,8 +164,8 @@ public final class QdqQuantizer {
             QuantizationMath.ActivationParams p = params.get(t);
             String scale = names.fresh(t + "_scale");
             String zero = names.fresh(t + "_zero_point");
-            out.addInitializer(tensor(scale, DataType.FLOAT, floats(p.scale()), new long[0]));
-            out.addInitializer(tensor(zero, DataType.UINT8, new byte[]{(byte) p.zeroPoint()}, new long[0]));
+            out.addInitializer(tensor(scale, DataType.FLOAT, floats(p.scale()), new long[0])); // float32 scalar
+            out.addInitializer(tensor(zero, DataType.UINT8, new byte[]{(byte) p.zeroPoint()}, new long[0])); // uint8
             paramNames.put(t, new String[]{scale, zero});
         }
         Map<String, String> quantizedName = new HashMap<>(); // float tensor -> its uint8 codes
@@ -233,6 +233,10 @@ public final class QdqQuantizer {
                 q.scales(), new byte[columns], 1));
     }
 
+    /**
+     * A constant's codes (int8 weights or int32 biases, little-endian, in the float tensor's shape {@code dims}), its
+     * float32 scales and zero points (C) along {@code axis}, and the DequantizeLinear that gives the float32 tensor.
+     */
     private String emitWeightDequantize(GraphProto.Builder out, Names names, String weight, DataType type, byte[] codes,
                                         List<Long> dims, float[] scales, byte[] zeroPoints, long axis) {
         String base = names.fresh(weight + "_quantized");
@@ -250,6 +254,7 @@ public final class QdqQuantizer {
         return y;
     }
 
+    /** float32 tensor -> uint8 codes of the same shape. */
     private static String emitQuantize(GraphProto.Builder out, Names names, String tensor, Map<String, String[]> p) {
         String y = names.fresh(tensor + "_quantized");
         out.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName(names.fresh(y + "_node"))
@@ -257,7 +262,7 @@ public final class QdqQuantizer {
         return y;
     }
 
-    /** One DequantizeLinear per reading node: ONNX Runtime fuses a DQ into the one op that reads it. */
+    /** uint8 codes -> float32, one DequantizeLinear per reading node: ONNX Runtime fuses a DQ into the op reading it. */
     private static String emitDequantize(GraphProto.Builder out, Names names, String codes, String[] p, String tensor) {
         String y = names.fresh(tensor + "_dequantized");
         out.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(names.fresh(y + "_node"))
