@@ -111,17 +111,20 @@ public final class Converter {
             for (var t : weights.tensors().values()) {
                 parameters += t.elements();
             }
+            if (staticInt8 != null) {
+                calibration = calibrate(source, staticInt8);
+            }
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put("dfd_version", Dfd.version());
             metadata.put("dfd_dtype", encoding.id() + (reduceRange ? " (reduced range)" : "")
                     + (encoding.fourBit() ? " (" + q4Description(q4) + ")" : "")
-                    + (staticInt8 != null ? " (static, QDQ, calibrated on " + staticInt8.count() + " images)" : ""));
+                    + (calibration != null ? " (static, QDQ, calibrated on " + calibration.files.size() + " images)"
+                    : ""));
             sources.forEach((name, sha) -> metadata.put("source_sha256:" + name, sha));
-            if (staticInt8 == null) {
+            if (calibration == null) {
                 model = plan.export(weights, new ExportSettings(encoding, reduceRange, q4, plan.size()[0],
                         plan.size()[1], Dfd.version(), metadata));
             } else {
-                calibration = calibrate(source, staticInt8);
                 OnnxMl.ModelProto fp32 = plan.export(weights, new ExportSettings(WeightEncoding.FP32, false, q4,
                         plan.size()[0], plan.size()[1], Dfd.version(), metadata));
                 model = calibration.quantize(fp32, reduceRange, staticInt8.threads());
