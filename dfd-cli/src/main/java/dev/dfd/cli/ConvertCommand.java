@@ -66,7 +66,8 @@ final class ConvertCommand implements Callable<Integer> {
     boolean reduceRange;
 
     @Option(names = "--calibrate", paramLabel = "DIR",
-            description = "int8: static quantization of every convolution and MatMul (int8 weights per output"
+            description = "int8 of a CNN (ResNet, ConvNeXt, EfficientNet): static quantization of every convolution"
+                    + " and MatMul (int8 weights per output"
                     + " channel, uint8 activations with ranges measured on the images in DIR, run through the"
                     + " model's own preprocessing; QDQ format, which ONNX Runtime runs as QLinearConv). DIR holds"
                     + " images like the model's input (face crops for a face model), never test images. Without it,"
