@@ -5,6 +5,7 @@ import dev.dfd.convert.Converter;
 import dev.dfd.convert.ExternalData;
 import dev.dfd.graph.Q4Options;
 import dev.dfd.graph.WeightEncoding;
+import dev.dfd.quantize.StaticInt8;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,7 +41,8 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "fp32",
             description = "fp32; fp16 (float16 weights, float32 inputs and outputs); int8 (dynamic quantization of"
-                    + " the MatMul weights per output channel); q4 (MatMul weights in 4 bits, block-wise, run by ONNX"
+                    + " the MatMul weights per output channel; with --calibrate, static quantization of convolutions"
+                    + " and MatMuls); q4 (MatMul weights in 4 bits, block-wise, run by ONNX"
                     + " Runtime's MatMulNBits; other weights float32); q4f16 (q4's MatMuls, other weights float16)."
                     + " Default: ${DEFAULT-VALUE}.")
     String dtype;
@@ -63,6 +65,20 @@ final class ConvertCommand implements Callable<Integer> {
             + " saturation in ONNX Runtime's u8 x s8 kernels).")
     boolean reduceRange;
 
+    @Option(names = "--calibrate", paramLabel = "DIR",
+            description = "int8 of a CNN (ResNet, ConvNeXt, EfficientNet): static quantization of every convolution"
+                    + " and MatMul (int8 weights per output"
+                    + " channel, uint8 activations with ranges measured on the images in DIR, run through the"
+                    + " model's own preprocessing; QDQ format, which ONNX Runtime runs as QLinearConv). DIR holds"
+                    + " images like the model's input (face crops for a face model), never test images. Without it,"
+                    + " int8 quantizes the MatMul weights only, dynamically.")
+    Path calibrate;
+
+    @Option(names = "--calibration-images", paramLabel = "N", defaultValue = "256",
+            description = "int8 with --calibrate: images used, evenly spaced over DIR's sorted files."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int calibrationImages;
+
     @Option(names = "--external-data", paramLabel = "WHEN", defaultValue = "auto",
             description = "auto: weights in onnx/<file>_data when over 64 MB, else one file; always; never (one"
                     + " .onnx file, which every ONNX tool reads without options; limit 2 GB). Default: ${DEFAULT-VALUE}.")
@@ -83,13 +99,21 @@ final class ConvertCommand implements Callable<Integer> {
         if (!encoding.fourBit() && (asymmetric || accuracyLevel != 0 || blockSize != Q4Options.DEFAULT.blockSize())) {
             throw new DfdException("--block-size, --asymmetric and --accuracy-level apply to --dtype q4 and q4f16 only");
         }
-        Converter.Result r = Converter.convert(source, out, encoding, reduceRange, q4, mode);
+        if (calibrate == null && calibrationImages != StaticInt8.DEFAULT_COUNT) {
+            throw new DfdException("--calibration-images applies with --calibrate only");
+        }
+        if (calibrate != null && encoding != WeightEncoding.INT8) {
+            throw new DfdException("--calibrate applies to --dtype int8 only");
+        }
+        StaticInt8 staticInt8 = calibrate == null ? null : new StaticInt8(calibrate, calibrationImages, 0);
+        Converter.Result r = Converter.convert(source, out, encoding, reduceRange, q4, staticInt8, mode);
         var err = spec.commandLine().getErr();
         if (r.wrotePreprocessor()) {
             err.println("dfd: note: " + source + " has no preprocessor_config.json; wrote ViTImageProcessor defaults");
         }
-        err.printf(Locale.ROOT, "wrote %s%s (%s, %.1f MB, %,d parameters) in %.1f s%n", r.onnx(),
+        err.printf(Locale.ROOT, "wrote %s%s (%s%s, %.1f MB, %,d parameters) in %.1f s%n", r.onnx(),
                 r.externalData() == null ? "" : " + " + r.externalData().getFileName(), encoding.id(),
+                staticInt8 == null ? "" : ", static, calibrated on " + r.calibrationImages() + " images",
                 r.bytes() / 1e6, r.parameters(), (System.nanoTime() - start) / 1e9);
         err.flush();
         return Main.OK;

@@ -52,6 +52,47 @@ class ConvertCommandTest {
         assertEquals(2, run("convert", tmp.resolve("nothing").toString(), tmp.resolve("o3").toString()).code());
     }
 
+    /** Static int8 of the golden zoo ResNet, calibrated on the fixture images, then judged by its int8 variant. */
+    @Test
+    void calibratedInt8OfAResNet() throws IOException {
+        Path resnet = dev.dfd.Golden.zooModel("resnet-seed0"); // skipped without ../shared/golden (failed under CI)
+        Path images = Fixtures.dir().resolve("images");
+        Path out = tmp.resolve("resnet");
+        MainTest.Run r = run("convert", resnet.toString(), out.toString(), "--dtype", "int8", "--calibrate",
+                images.toString(), "--calibration-images", "4");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("(int8, static, calibrated on 4 images,"), r.err());
+        String provenance = Files.readString(out.resolve("dfd_conversion.json"));
+        assertTrue(provenance.contains("\"static_quantization\"") && provenance.contains("\"calibration_images\" : 4"),
+                provenance);
+        MainTest.Run d = run("detect", "-m", out.toString(), "--variant", "quantized", "--format", "csv",
+                images.resolve("noise_64x48.png").toString());
+        assertEquals(0, d.code(), d.err());
+
+        MainTest.Run fp16 = run("convert", resnet.toString(), out.toString(), "--dtype", "fp16", "--calibrate",
+                images.toString());
+        assertEquals(2, fp16.code());
+        assertTrue(fp16.err().contains("--calibrate applies to --dtype int8 only"), fp16.err());
+        MainTest.Run count = run("convert", resnet.toString(), out.toString(), "--dtype", "int8",
+                "--calibration-images", "8");
+        assertEquals(2, count.code());
+        assertTrue(count.err().contains("--calibration-images applies with --calibrate only"), count.err());
+        MainTest.Run noImages = run("convert", resnet.toString(), out.toString(), "--dtype", "int8", "--calibrate",
+                tmp.resolve("nowhere").toString());
+        assertEquals(2, noImages.code());
+        assertTrue(noImages.err().contains("calibration image directory not found"), noImages.err());
+
+        Path config = Files.writeString(tmp.resolve("small.json"), "{\"image_size\": 32, \"patch_size\": 8,"
+                + " \"hidden_size\": 24, \"num_hidden_layers\": 1, \"num_attention_heads\": 2, \"intermediate_size\": 48}");
+        Path vit = tmp.resolve("vit");
+        assertEquals(0, run("init", "--config", config.toString(), vit.toString(), "--seed", "1").code());
+        MainTest.Run transformer = run("convert", vit.toString(), tmp.resolve("vit-out").toString(), "--dtype", "int8",
+                "--calibrate", images.toString());
+        assertEquals(2, transformer.code());
+        assertTrue(transformer.err().contains("static int8 (--calibrate) applies to the convolutional families"),
+                transformer.err());
+    }
+
     @Test
     void externalDataAndPrepackChoicesGiveTheSameVerdicts() throws IOException {
         Path config = Files.writeString(tmp.resolve("small.json"), "{\"image_size\": 32, \"patch_size\": 8,"

@@ -13,6 +13,14 @@ import dev.dfd.family.ModelFamily;
 import dev.dfd.graph.OnnxBuilder;
 import dev.dfd.graph.Q4Options;
 import dev.dfd.graph.WeightEncoding;
+import dev.dfd.model.PixelBatch;
+import dev.dfd.preprocess.ImageProcessor;
+import dev.dfd.quantize.ActivationRange;
+import dev.dfd.quantize.CalibrationImages;
+import dev.dfd.quantize.Calibrator;
+import dev.dfd.quantize.QdqQuantizer;
+import dev.dfd.quantize.QuantizationMath;
+import dev.dfd.quantize.StaticInt8;
 import dev.dfd.safetensors.ShardedSafetensors;
 import dev.dfd.safetensors.TensorSource;
 
@@ -24,6 +32,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,8 +52,10 @@ public final class Converter {
      * @param parameters       number of weights read from the checkpoint
      * @param wrotePreprocessor true when the source had no preprocessor_config.json and the family's defaults were
      *                          written (ViT and DeiT only; the other families need the source's)
+     * @param calibrationImages static int8: the images the activation ranges were measured on; else 0
      */
-    public record Result(Path onnx, Path externalData, long bytes, long parameters, boolean wrotePreprocessor) {
+    public record Result(Path onnx, Path externalData, long bytes, long parameters, boolean wrotePreprocessor,
+                         int calibrationImages) {
     }
 
     private Converter() {
@@ -63,14 +74,34 @@ public final class Converter {
     /** @param q4 q4 and q4f16 only: the 4-bit MatMuls' block size, symmetry and accuracy level */
     public static Result convert(Path source, Path out, WeightEncoding encoding, boolean reduceRange, Q4Options q4,
                                  ExternalData.Mode externalDataMode) {
+        return convert(source, out, encoding, reduceRange, q4, null, externalDataMode);
+    }
+
+    /**
+     * @param staticInt8 int8 only: quantise convolutions and MatMuls statically, with activation ranges measured on
+     *                   these calibration images ({@link QdqQuantizer}); null for dynamic int8 (MatMuls only)
+     */
+    public static Result convert(Path source, Path out, WeightEncoding encoding, boolean reduceRange, Q4Options q4,
+                                 StaticInt8 staticInt8, ExternalData.Mode externalDataMode) {
+        if (staticInt8 != null && encoding != WeightEncoding.INT8) {
+            throw new DfdException("calibration images apply to --dtype int8 only, not " + encoding.id());
+        }
         if (!Files.isDirectory(source)) {
             throw new DfdException(source + ": model directory not found");
         }
         Path configFile = source.resolve(ModelConfig.FILE_NAME);
         Plan<?> plan = Plan.of(ModelFamilies.of(configFile), source, configFile);
+        if (staticInt8 != null && !plan.family().staticInt8()) {
+            throw new DfdException(configFile + ": static int8 (--calibrate) applies to the convolutional families"
+                    + " (" + ModelFamilies.ALL.stream().filter(ModelFamily::staticInt8)
+                    .map(ModelFamily::architectures).collect(java.util.stream.Collectors.joining(", "))
+                    + "), not " + plan.family().architectures() + "; --dtype int8 without --calibrate quantizes its"
+                    + " MatMuls dynamically");
+        }
         Path onnxFile = out.resolve("onnx").resolve(encoding.fileName);
         Map<String, String> sources = new LinkedHashMap<>();
         OnnxMl.ModelProto model;
+        Calibration calibration = null;
         long parameters = 0;
         try (ShardedSafetensors weights = ShardedSafetensors.open(source)) {
             sources.put(ModelConfig.FILE_NAME, Provenance.sha256(configFile));
@@ -80,13 +111,24 @@ public final class Converter {
             for (var t : weights.tensors().values()) {
                 parameters += t.elements();
             }
+            if (staticInt8 != null) {
+                calibration = calibrate(source, staticInt8);
+            }
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put("dfd_version", Dfd.version());
             metadata.put("dfd_dtype", encoding.id() + (reduceRange ? " (reduced range)" : "")
-                    + (encoding.fourBit() ? " (" + q4Description(q4) + ")" : ""));
+                    + (encoding.fourBit() ? " (" + q4Description(q4) + ")" : "")
+                    + (calibration != null ? " (static, QDQ, calibrated on " + calibration.files.size() + " images)"
+                    : ""));
             sources.forEach((name, sha) -> metadata.put("source_sha256:" + name, sha));
-            model = plan.export(weights, new ExportSettings(encoding, reduceRange, q4, plan.size()[0], plan.size()[1],
-                    Dfd.version(), metadata));
+            if (calibration == null) {
+                model = plan.export(weights, new ExportSettings(encoding, reduceRange, q4, plan.size()[0],
+                        plan.size()[1], Dfd.version(), metadata));
+            } else {
+                OnnxMl.ModelProto fp32 = plan.export(weights, new ExportSettings(WeightEncoding.FP32, false, q4,
+                        plan.size()[0], plan.size()[1], Dfd.version(), metadata));
+                model = calibration.quantize(fp32, reduceRange, staticInt8.threads());
+            }
         }
         boolean wrotePreprocessor;
         Path dataFile = onnxFile.resolveSibling(ExternalData.dataFileName(onnxFile.getFileName().toString()));
@@ -116,10 +158,12 @@ public final class Converter {
         } catch (IOException e) {
             throw new DfdException(out + ": cannot write (" + e.getMessage() + ")");
         }
-        recordProvenance(out, onnxFile, external ? dataFile : null, encoding, reduceRange, q4, source, sources);
+        recordProvenance(out, onnxFile, external ? dataFile : null, encoding, reduceRange, q4, calibration, source,
+                sources);
         try {
             long bytes = Files.size(onnxFile) + (external ? Files.size(dataFile) : 0);
-            return new Result(onnxFile, external ? dataFile : null, bytes, parameters, wrotePreprocessor);
+            return new Result(onnxFile, external ? dataFile : null, bytes, parameters, wrotePreprocessor,
+                    calibration == null ? 0 : calibration.files.size());
         } catch (IOException e) {
             throw new DfdException(onnxFile + ": " + e.getMessage());
         }
@@ -163,14 +207,70 @@ public final class Converter {
         return true;
     }
 
+    /** sha256 of the calibration files' paths (relative to the calibration directory) and contents, in order. */
+    private static String calibrationListHash(Calibration c) {
+        StringBuilder list = new StringBuilder();
+        for (Path f : c.files) {
+            list.append(c.options.images().relativize(f)).append(' ').append(Provenance.sha256(f)).append('\n');
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(list.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** One entry per ONNX file in dfd_conversion.json, so conversions to several dtypes into one directory coexist. */
     private static String q4Description(Q4Options q4) {
         return "block size " + q4.blockSize() + ", " + (q4.symmetric() ? "symmetric" : "asymmetric")
                 + (q4.accuracyLevel() == 0 ? "" : ", accuracy level " + q4.accuracyLevel());
     }
 
+    /** The calibration images, decoded and preprocessed once, and what the quantiser did with them. */
+    private static final class Calibration {
+        final StaticInt8 options;
+        final List<Path> files;
+        final List<PixelBatch> batches;
+        int activations;
+        int weights;
+
+        Calibration(StaticInt8 options, List<Path> files, List<PixelBatch> batches) {
+            this.options = options;
+            this.files = files;
+            this.batches = batches;
+        }
+
+        OnnxMl.ModelProto quantize(OnnxMl.ModelProto fp32, boolean reduceRange, int threads) {
+            List<String> tensors = QdqQuantizer.tensorsToCalibrate(fp32);
+            Map<String, ActivationRange> ranges = Calibrator.minMax(fp32, tensors, batches, threads);
+            OnnxMl.ModelProto q = QdqQuantizer.quantize(fp32, ranges,
+                    reduceRange ? QuantizationMath.INT8_MAX_REDUCED : QuantizationMath.INT8_MAX);
+            activations = tensors.size();
+            java.util.Set<String> int8 = new java.util.HashSet<>();
+            q.getGraph().getInitializerList().stream()
+                    .filter(t -> t.getDataType() == OnnxMl.TensorProto.DataType.INT8.getNumber() && t.getDimsCount() > 1)
+                    .forEach(t -> int8.add(t.getName()));
+            weights = int8.size(); // Conv and MatMul weights; biases are int32, zero points 1-D
+            return q;
+        }
+    }
+
+    private static Calibration calibrate(Path source, StaticInt8 options) {
+        Path pre = source.resolve(PreprocessorConfig.FILE_NAME);
+        if (!Files.isRegularFile(pre)) {
+            throw new DfdException(pre + ": file not found (calibration runs the images through the model's own"
+                    + " preprocessing)");
+        }
+        List<Path> files = CalibrationImages.choose(options.images(), options.count());
+        return new Calibration(options, files, CalibrationImages.batches(files,
+                new ImageProcessor(PreprocessorConfig.read(pre))));
+    }
+
     private static void recordProvenance(Path out, Path onnxFile, Path dataFile, WeightEncoding encoding, boolean reduceRange,
-                                         Q4Options q4, Path source, Map<String, String> sources) {
+                                         Q4Options q4, Calibration calibration, Path source,
+                                         Map<String, String> sources) {
         Path file = out.resolve(PROVENANCE_FILE);
         ObjectNode root = Files.isRegularFile(file) ? Json.readObject(file) : Json.MAPPER.createObjectNode();
         ObjectNode entry = root.putObject(out.relativize(onnxFile).toString());
@@ -182,6 +282,18 @@ public final class Converter {
             nbits.put("block_size", q4.blockSize());
             nbits.put("symmetric", q4.symmetric());
             nbits.put("accuracy_level", q4.accuracyLevel());
+        }
+        if (calibration != null) {
+            ObjectNode q = entry.putObject("static_quantization");
+            q.put("format", "QDQ");
+            q.put("weights", "int8 symmetric per output channel" + (reduceRange ? " (7 bits)" : ""));
+            q.put("activations", "uint8 asymmetric per tensor");
+            q.put("range_method", "minmax");
+            q.put("calibration_dir", calibration.options.images().toAbsolutePath().normalize().toString());
+            q.put("calibration_images", calibration.files.size());
+            q.put("calibration_files_sha256", calibrationListHash(calibration));
+            q.put("quantized_activations", calibration.activations);
+            q.put("quantized_weights", calibration.weights);
         }
         entry.put("opset", OnnxBuilder.OPSET);
         entry.put("onnx_sha256", Provenance.sha256(onnxFile));

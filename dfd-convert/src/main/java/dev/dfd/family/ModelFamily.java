@@ -40,6 +40,15 @@ public interface ModelFamily<C> {
         return null;
     }
 
+    /**
+     * Whether {@code --dtype int8 --calibrate} applies: the convolutional families, whose activations (BatchNorm folded
+     * into convolutions, ReLU/SiLU) suit one uint8 scale per tensor. Transformers keep dynamic int8: their LayerNorm
+     * and attention outputs have outlier channels that one calibrated scale per tensor would crush.
+     */
+    default boolean staticInt8() {
+        return false;
+    }
+
     /** The graph: input {@code pixel_values} (batch, 3, H, W) float32, output {@code logits} (batch, labels). */
     OnnxMl.ModelProto export(C config, TensorSource weights, ExportSettings settings);
 }

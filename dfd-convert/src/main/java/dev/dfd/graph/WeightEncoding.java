@@ -10,7 +10,9 @@ public enum WeightEncoding {
     FP16("model_fp16.onnx"),
     /**
      * int8 weights of every MatMul, symmetric per output channel; activations quantised to uint8 at run time
-     * (DynamicQuantizeLinear + MatMulInteger, which ONNX Runtime's CPU provider fuses). -> model_quantized.onnx
+     * (DynamicQuantizeLinear + MatMulInteger, which ONNX Runtime's CPU provider fuses); or, with calibration images,
+     * static int8 of every convolution and MatMul of a CNN ({@link dev.dfd.quantize.QdqQuantizer}).
+     * -> model_quantized.onnx
      */
     INT8("model_quantized.onnx"),
     /**

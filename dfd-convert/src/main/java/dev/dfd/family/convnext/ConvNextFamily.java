@@ -32,6 +32,11 @@ public final class ConvNextFamily implements ModelFamily<ConvNextConfig> {
     }
 
     @Override
+    public boolean staticInt8() {
+        return true;
+    }
+
+    @Override
     public OnnxMl.ModelProto export(ConvNextConfig config, TensorSource weights, ExportSettings settings) {
         return ConvNextOnnxExporter.export(config, weights, settings);
     }

@@ -32,6 +32,11 @@ public final class EfficientNetFamily implements ModelFamily<EfficientNetConfig>
     }
 
     @Override
+    public boolean staticInt8() {
+        return true;
+    }
+
+    @Override
     public OnnxMl.ModelProto export(EfficientNetConfig config, TensorSource weights, ExportSettings settings) {
         return EfficientNetOnnxExporter.export(config, weights, settings);
     }

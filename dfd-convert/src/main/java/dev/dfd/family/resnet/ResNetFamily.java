@@ -32,6 +32,11 @@ public final class ResNetFamily implements ModelFamily<ResNetConfig> {
     }
 
     @Override
+    public boolean staticInt8() {
+        return true;
+    }
+
+    @Override
     public OnnxMl.ModelProto export(ResNetConfig config, TensorSource weights, ExportSettings settings) {
         return ResNetOnnxExporter.export(config, weights, settings);
     }

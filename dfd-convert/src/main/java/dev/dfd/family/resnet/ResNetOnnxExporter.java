@@ -26,8 +26,8 @@ import static dev.dfd.graph.OnnxBuilder.attrs;
  * As in transformers, the convolutions inside a layer use ReLU whatever {@code hidden_act} says; the stem and each
  * residual sum use {@code hidden_act}. With dfd's residual input, the stem convolves the image concatenated with
  * {@code x - up2(down2(x))} (every second pixel, repeated back to full size by nearest neighbour and cut to the
- * image's size). Any input size (the pooling is global). int8 quantises the classifier's MatMul
- * (the only MatMul; convolutions stay float32).
+ * image's size). Any input size (the pooling is global). Dynamic int8 quantises the classifier's MatMul only (the
+ * only MatMul); static int8 ({@link dev.dfd.quantize.QdqQuantizer}) quantises this graph's convolutions too.
  */
 public final class ResNetOnnxExporter {
     static final double BN_EPS = 1e-5;
