@@ -101,7 +101,11 @@ public record PreprocessorConfig(String processorType, ProcessorType type, boole
     }
 
     public static PreprocessorConfig read(Path file) {
-        ObjectNode o = Json.readObject(file);
+        return fromJson(Json.readObject(file), file);
+    }
+
+    /** The config in {@code o}, read from {@code file}; any problem is a DfdException naming the file. */
+    public static PreprocessorConfig fromJson(ObjectNode o, Path file) {
         try {
             return parse(o, file);
         } catch (IllegalArgumentException e) {
