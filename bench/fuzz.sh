@@ -43,7 +43,7 @@ run() {
   set -e
   local execs cov
   execs=$(grep -a 'stat::number_of_executed_units' "$log" | tail -1 | awk '{print $2}')
-  cov=$(grep -a -E '^#[0-9]+ +(pulse|NEW|REDUCE|DONE|INITED)' "$log" | tail -1 | grep -o 'cov: [0-9]*' || true)
+  cov=$(grep -a -E '^#[0-9]+[[:space:]]+(pulse|NEW|REDUCE|DONE|INITED)' "$log" | tail -1 | grep -o 'cov: [0-9]*' || true)
   local crashes
   crashes=$(grep -a -c -E 'FuzzTestFinding|== Java Exception|artifact_prefix.*crash|Test unit written to' "$log" || true)
   local line="$(date -u +%FT%TZ) $name ${seconds}s executions=${execs:-?} ${cov:-cov: ?} finding-lines=$crashes exit=$status"
