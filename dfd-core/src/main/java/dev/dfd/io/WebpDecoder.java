@@ -187,7 +187,8 @@ final class WebpDecoder {
                     }
                     return firstFrame(b, first.next, end, cw, ch);
                 }
-                default -> throw corrupt("first chunk is \"" + first.printableName() + "\", expected VP8, VP8L or VP8X");
+                default -> throw corrupt("first chunk is \"" + first.printableName()
+                        + "\", expected VP8, VP8L or VP8X");
             }
         }
 
@@ -303,7 +304,8 @@ final class WebpDecoder {
             String fourcc = new String(b, p, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
             long size = ContainerInfo.u32le(b, p + 4);
             if (size > end - p - 8) {
-                throw corrupt("chunk \"" + printable(fourcc) + "\" of " + size + " bytes runs past the end of the file");
+                throw corrupt("chunk \"" + printable(fourcc) + "\" of " + size
+                        + " bytes runs past the end of the file");
             }
             int next = (int) Math.min(end, p + 8 + ((size + 1) & ~1L)); // payloads are padded to even sizes
             return new Chunk(fourcc, p, p + 8, (int) size, next);
