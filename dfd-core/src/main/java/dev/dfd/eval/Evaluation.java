@@ -13,6 +13,7 @@ import dev.dfd.eval.Dataset.LabeledImage;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs a detector over a labelled data set and computes {@link EvalMetrics}, streaming: images are decoded,
@@ -89,6 +90,17 @@ public final class Evaluation {
      */
     public static Result run(Detector detector, Decision decision, Dataset dataset, LabelMapping mapping,
                              Options options, Listener listener) {
+        return run(detector, decision, dataset, mapping, options, listener, Map.of());
+    }
+
+    /**
+     * As {@link #run(Detector, Decision, Dataset, LabelMapping, Options, Listener)}, continuing an interrupted clean
+     * pass: the images whose results are in {@code earlier} (keyed by image path, as the results name them) are not
+     * run again and their results count as they are; {@code listener} hears only the images run now. Perturbation
+     * passes always run every image.
+     */
+    public static Result run(Detector detector, Decision decision, Dataset dataset, LabelMapping mapping,
+                             Options options, Listener listener, Map<String, DetectionResult> earlier) {
         if (detector.model().labels().size() < 2) {
             throw new DfdException(detector.model().files().config() + ": evaluation needs a model with at least 2"
                     + " labels");
@@ -105,7 +117,7 @@ public final class Evaluation {
         List<Scored> scored = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
         List<String> noFace = new ArrayList<>();
-        runOnce(detector, resolved, images, null, (index, result) -> {
+        runResuming(detector, resolved, images, earlier, (index, result, fresh) -> {
             if (result instanceof Detection d) {
                 scored.add(new Scored(index, trueIds[index], labels.indexOf(d.label()), d.prediction().scores()));
             } else if (result instanceof Failure f) {
@@ -113,7 +125,7 @@ public final class Evaluation {
             } else {
                 noFace.add(result.source());
             }
-            if (listener != null) {
+            if (listener != null && fresh) {
                 listener.onResult(index, images.get(index), trueIds[index], result);
             }
         });
@@ -172,6 +184,35 @@ public final class Evaluation {
 
     private interface IndexedSink {
         void accept(int index, DetectionResult result);
+    }
+
+    private interface ResumingSink {
+        void accept(int index, DetectionResult result, boolean fresh);
+    }
+
+    /** Every image's result in data-set order: from {@code earlier} when there, else run now (fresh). */
+    private static void runResuming(Detector detector, Decision decision, List<LabeledImage> images,
+                                    Map<String, DetectionResult> earlier, ResumingSink sink) {
+        List<Integer> toRun = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            if (!earlier.containsKey(images.get(i).path().toString())) {
+                toRun.add(i);
+            }
+        }
+        int[] ran = {0};
+        int[] emitted = {0}; // the next data-set index to hand to the sink
+        Iterator<ImageSource> sources = toRun.stream().map(i -> ImageSource.of(images.get(i).path())).iterator();
+        detector.detectAll(sources, decision, null, r -> {
+            int index = toRun.get(ran[0]++);
+            for (; emitted[0] < index; emitted[0]++) {
+                sink.accept(emitted[0], earlier.get(images.get(emitted[0]).path().toString()), false);
+            }
+            sink.accept(index, r, true);
+            emitted[0] = index + 1;
+        });
+        for (; emitted[0] < images.size(); emitted[0]++) {
+            sink.accept(emitted[0], earlier.get(images.get(emitted[0]).path().toString()), false);
+        }
     }
 
     private static void runOnce(Detector detector, Decision decision, List<LabeledImage> images,
