@@ -143,6 +143,24 @@ class ResumeTest {
         assertEquals(first.out(), again.out(), "the report covers every image, resumed or run now");
     }
 
+    /** The shipped model judges faces: images without one are no_face rows, resumed as such. */
+    @Test
+    void evalPredictionsKeepNoFaceImagesAndResumeThem() throws IOException {
+        Path model = Fixtures.dir().resolve("../../../../..").normalize().resolve("models/default");
+        Path clean = tmp.resolve("clean.csv");
+        MainTest.Run first = run("eval", "-m", model.toString(), data.toString(), "--predictions", clean.toString(),
+                "-q");
+        List<String> lines = Files.readAllLines(clean);
+        assertEquals(7, lines.size(), first.err());
+        assertEquals(5, lines.stream().filter(l -> l.endsWith(",no_face")).count(), lines.toString());
+        Path resumed = tmp.resolve("resumed.csv");
+        cutInsideLine(clean, resumed, 4);
+        MainTest.Run again = run("eval", "-m", model.toString(), data.toString(), "--predictions",
+                resumed.toString(), "--resume", "-q");
+        assertEquals(first.code(), again.code(), again.err());
+        assertEquals(Files.readString(clean), Files.readString(resumed));
+    }
+
     /** A real kill -9 of a `dfd detect` process: whole lines are left, and --resume finishes the file. */
     @Test
     void detectKilledWithSigkillLeavesWholeLinesAndResumes() throws Exception {
