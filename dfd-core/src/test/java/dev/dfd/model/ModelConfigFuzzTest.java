@@ -1,5 +1,6 @@
 package dev.dfd.model;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.dfd.FuzzChecks;
 import dev.dfd.Json;
@@ -13,6 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 class ModelConfigFuzzTest {
     private static final Path FILE = Path.of("model", ModelConfig.FILE_NAME);
 
+    @DictionaryEntries({"\"\\n\"", "\"\\u2028\"", "\"id2label\"", "\"num_labels\"", "\"problem_type\"",
+            "\"architectures\"", "2147483648", "-1", "1e308"})
     @FuzzTest(maxDuration = "5s")
     void parse(byte[] json) {
         ModelConfig config = FuzzChecks.resultOrRefusal(() -> ModelConfig.parse(Json.parseObject(json, FILE), FILE));

@@ -1,5 +1,6 @@
 package dev.dfd.preprocess;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.dfd.FuzzChecks;
 import dev.dfd.Json;
@@ -17,6 +18,9 @@ class PreprocessorConfigFuzzTest {
     /** Sizes in a config are at most 16384; a 4:3 image's long side may grow by 4/3 under shortest-edge resizing. */
     private static final int MAX_SIDE = 16384 * 4 / 3;
 
+    @DictionaryEntries({"\"\\n\"", "\"image_processor_type\"", "\"crop_pct\"", "\"shortest_edge\"", "\"size\"",
+            "\"crop_size\"", "1e-9", "16384", "18446744073709551621", "\"ConvNextImageProcessor\"",
+            "\"CLIPImageProcessorFast\"", "\"resample\""})
     @FuzzTest(maxDuration = "5s")
     void parse(byte[] json) {
         PreprocessorConfig config = FuzzChecks.resultOrRefusal(
