@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Long fuzzing (a dev tool; `mvn verify` fuzzes each target for a few seconds only). Runs one Jazzer target, or all
 # of them one after another, for SECONDS each through the module's fuzz-briefly Surefire execution (a JVM of its
-# own, 1 GiB heap, 10 s per input), with libFuzzer's progress on the console and its totals at the end.
+# own, 1 GiB heap, 10 s per input, the full JIT), with libFuzzer's progress in the log and its totals at the end.
 # Usage: bench/fuzz.sh TARGET|all [SECONDS]   (SECONDS defaults to 300)
 # TARGET: ImageDecoderFuzzTest ExifFuzzTest ModelConfigFuzzTest PreprocessorConfigFuzzTest FacePostprocessFuzzTest
 #         SafetensorsFileFuzzTest RequestDecoderFuzzTest
@@ -36,7 +36,7 @@ run() {
   # modules in this reactor (never from ~/.m2).
   set +e
   mvn -B -ntp -pl "$module" -am test-compile surefire:test@fuzz-briefly -Dtest="$name" \
-    -Dsurefire.failIfNoSpecifiedTests=false -Ddfd.fuzz.quiet=false -Ddfd.fuzz.instrument="$instrument" \
+    -Dsurefire.failIfNoSpecifiedTests=false -Ddfd.fuzz.quiet=false -Ddfd.fuzz.instrument="$instrument" -Ddfd.fuzz.jit= \
     -Djazzer.internal.arg.2=-max_total_time="$seconds" -Djazzer.internal.arg.3=-print_final_stats=1 \
     > "$log" 2>&1
   local status=$?

@@ -31,7 +31,7 @@ class SafetensorsFileFuzzTest {
         Files.deleteIfExists(file);
     }
 
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "3s")
     void openAndRead(byte[] bytes) throws IOException {
         Files.write(file, bytes);
         try (SafetensorsFile st = FuzzChecks.resultOrRefusal(() -> SafetensorsFile.open(file))) {

@@ -22,7 +22,7 @@ class FacePostprocessFuzzTest {
     private static final float[] ANCHORS = SsdAnchors.generate(MODEL.anchorOptions); // (896, 4)
     private static final int N = ANCHORS.length / 4;
 
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "3s")
     void decodeAndSelect(FuzzedDataProvider data) {
         int width = data.consumeInt(1, 20_000);
         int height = data.consumeInt(1, 20_000);

@@ -17,7 +17,7 @@ class ExifFuzzTest {
     /** The largest block a JPEG APP1 segment can hold after its length and "Exif\0\0". */
     private static final int MAX_APP1_EXIF = 0xFFFF - 2 - 6;
 
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "3s")
     void orientation(byte[] tiff) {
         int bare = Exif.orientation(tiff, 0, tiff.length);
         assertTrue(bare >= 1 && bare <= 8, "orientation " + bare);

@@ -16,7 +16,7 @@ class ImageDecoderFuzzTest {
     static final DecodeLimits LIMITS = new DecodeLimits(1 << 20, 1 << 22);
     private static final ImageDecoder DECODER = new ImageDecoder(LIMITS);
 
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "3s")
     void decode(byte[] file) {
         RgbImage image = FuzzChecks.resultOrRefusal(() -> DECODER.decode(file));
         if (image != null) {

@@ -16,7 +16,7 @@ class ModelConfigFuzzTest {
 
     @DictionaryEntries({"\"\\n\"", "\"\\u2028\"", "\"id2label\"", "\"num_labels\"", "\"problem_type\"",
             "\"architectures\"", "2147483648", "-1", "1e308"})
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "3s")
     void parse(byte[] json) {
         ModelConfig config = FuzzChecks.resultOrRefusal(() -> ModelConfig.parse(Json.parseObject(json, FILE), FILE));
         if (config != null) {

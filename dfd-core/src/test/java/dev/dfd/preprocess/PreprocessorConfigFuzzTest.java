@@ -21,7 +21,7 @@ class PreprocessorConfigFuzzTest {
     @DictionaryEntries({"\"\\n\"", "\"image_processor_type\"", "\"crop_pct\"", "\"shortest_edge\"", "\"size\"",
             "\"crop_size\"", "1e-9", "16384", "18446744073709551621", "\"ConvNextImageProcessor\"",
             "\"CLIPImageProcessorFast\"", "\"resample\""})
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "3s")
     void parse(byte[] json) {
         PreprocessorConfig config = FuzzChecks.resultOrRefusal(
                 () -> PreprocessorConfig.fromJson(Json.parseObject(json, FILE), FILE));

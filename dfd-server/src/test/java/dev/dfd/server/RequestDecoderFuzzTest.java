@@ -53,7 +53,7 @@ class RequestDecoderFuzzTest {
         Files.deleteIfExists(uploads);
     }
 
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "3s")
     void decode(byte[] input) {
         if (input.length == 0) {
             return;
