@@ -26,19 +26,35 @@ public final class Json {
             if (size > MAX_CONFIG_BYTES) {
                 throw new DfdException(file + ": " + size + " bytes is too large for a config file");
             }
-            JsonNode node = MAPPER.readTree(Files.readAllBytes(file));
-            if (node == null || !node.isObject()) {
-                throw new DfdException(file + ": expected a JSON object");
-            }
-            return (ObjectNode) node;
+            return parseObject(Files.readAllBytes(file), file);
         } catch (NoSuchFileException e) {
             throw new DfdException(file + ": file not found");
-        } catch (JsonProcessingException e) {
-            throw new DfdException(file + ": invalid JSON (" + e.getOriginalMessage() + " at line "
-                    + e.getLocation().getLineNr() + ")");
         } catch (IOException e) {
             throw new DfdException(file + ": cannot read (" + e.getMessage() + ")");
         }
+    }
+
+    /** The JSON object in {@code json}, the contents of {@code file}; anything else is a one-line DfdException. */
+    public static ObjectNode parseObject(byte[] json, Path file) {
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new DfdException(file + ": invalid JSON (" + oneLine(e.getOriginalMessage())
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()) + ")");
+        } catch (IOException e) {
+            throw new DfdException(file + ": cannot read (" + oneLine(e.getMessage()) + ")");
+        }
+        if (node == null || !node.isObject()) {
+            throw new DfdException(file + ": expected a JSON object");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** A value quoted from a file, for a message: line breaks flattened, long values cut. */
+    public static String oneLine(Object value) {
+        String s = String.valueOf(value).replaceAll("\\s+", " ").trim();
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
     }
 
     /** A boolean field, {@code fallback} when absent or null. */

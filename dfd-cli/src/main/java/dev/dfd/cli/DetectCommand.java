@@ -3,7 +3,9 @@ package dev.dfd.cli;
 import dev.dfd.DetectionResult;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
+import dev.dfd.DfdException;
 import dev.dfd.ImageSource;
+import dev.dfd.Json;
 import dev.dfd.io.DecodeLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +16,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "detect", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -60,32 +65,72 @@ final class DetectCommand implements Callable<Integer> {
             description = "Refuse image files larger than this. Default: ${DEFAULT-VALUE} (256 MiB).")
     long maxBytes;
 
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "Write the results to FILE instead of standard output, each line whole as soon as it is"
+                    + " ready (a killed run leaves complete lines).")
+    Path output;
+
+    @Option(names = "--resume",
+            description = "With --output in json or csv: keep the results already in FILE, skip their images and"
+                    + " append the others (a line cut off by a kill is dropped and its image redone).")
+    boolean resume;
+
     InputStream stdin = System.in;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        if (resume && (output == null || format == ResultWriter.Format.TABLE)) {
+            throw new DfdException("--resume needs --output FILE and --format json or csv");
+        }
         PrintWriter err = spec.commandLine().getErr();
         int[] counts = new int[3]; // ok, failed, no face
         List<ImageSource> sources = ImageFiles.sources(paths, stdin, maxBytes);
         DetectorOptions options = model.options(sources.size(), batchSize, decodeThreads == null ? 0 : decodeThreads)
                 .withLimits(new DecodeLimits(maxBytes, maxPixels)).withDecision(decision.decision(topK));
         options = decision.withFaceLimits(options);
+        int skipped = 0;
         try (Detector detector = Detector.load(model.modelDir(), options)) {
-            ResultWriter writer = ResultWriter.of(format, out, detector.model().labels(),
-                    detector.defaultDecision().positiveLabel());
-            detector.detectAll(sources.iterator(), (DetectionResult r) -> {
-                writer.write(r);
-                counts[r instanceof DetectionResult.Failure ? 1 : r instanceof DetectionResult.NoFace ? 2 : 0]++;
-            });
-            writer.finish();
+            List<String> labels = detector.model().labels();
+            PrintWriter out = spec.commandLine().getOut();
+            boolean header = true;
+            if (output != null) {
+                ResultsFile.Opened file = ResultsFile.open(output, resume, format == ResultWriter.Format.CSV
+                        ? ResultsFile.Records.CSV : ResultsFile.Records.JSON_LINES);
+                out = file.out();
+                header = file.fresh();
+                Set<String> done = resume ? written(file, labels) : Set.of();
+                int before = sources.size();
+                sources = sources.stream().filter(s -> !done.contains(s.name())).toList();
+                skipped = before - sources.size();
+            }
+            ResultWriter writer = ResultWriter.of(format, out, labels, detector.defaultDecision().positiveLabel(),
+                    header);
+            PrintWriter written = out;
+            try {
+                detector.detectAll(sources.iterator(), (DetectionResult r) -> {
+                    writer.write(r);
+                    if (output != null && written.checkError()) {
+                        throw new DfdException(output + ": cannot write the results");
+                    }
+                    counts[r instanceof DetectionResult.Failure ? 1 : r instanceof DetectionResult.NoFace ? 2 : 0]++;
+                });
+                writer.finish();
+            } finally {
+                if (output != null) {
+                    out.close();
+                }
+            }
+        }
+        if (skipped > 0) {
+            err.println("dfd: resumed: " + skipped + " images already in " + output + ", skipped");
+            err.flush();
         }
         if (counts[2] > 0) {
             err.println("dfd: no face found in " + counts[2] + " of " + (counts[0] + counts[1] + counts[2])
                     + " images (no verdict for them)");
             err.flush();
         }
-        if (counts[0] + counts[1] + counts[2] == 0) {
+        if (counts[0] + counts[1] + counts[2] == 0 && skipped == 0) {
             err.println("dfd: no image files found in " + String.join(" ", paths));
             err.flush();
             return Main.SOME_FAILED;
@@ -96,5 +141,25 @@ final class DetectCommand implements Callable<Integer> {
             return Main.SOME_FAILED;
         }
         return Main.OK;
+    }
+
+    /** The images whose results are already in the file being resumed (a CSV written for other labels is refused). */
+    private Set<String> written(ResultsFile.Opened file, List<String> labels) {
+        if (format == ResultWriter.Format.CSV && file.header() != null
+                && !file.header().equals(ResultWriter.Csv.header(labels))) {
+            throw new DfdException(output + ": its header is not this model's (" + Json.oneLine(file.header())
+                    + "): cannot resume it; write to a new file");
+        }
+        Set<String> done = new HashSet<>();
+        int line = format == ResultWriter.Format.CSV ? 2 : 1;
+        for (String record : file.records()) {
+            try {
+                done.add(ResultWriter.sourceOf(format, record));
+            } catch (DfdException e) {
+                throw new DfdException(output + " record " + line + ": " + e.getMessage() + "; cannot resume it");
+            }
+            line++;
+        }
+        return done;
     }
 }

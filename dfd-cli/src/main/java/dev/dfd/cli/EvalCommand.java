@@ -3,6 +3,7 @@ package dev.dfd.cli;
 import dev.dfd.DetectionResult;
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.Failure;
+import dev.dfd.DetectionResult.NoFace;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.DfdException;
@@ -13,6 +14,7 @@ import dev.dfd.eval.Dataset;
 import dev.dfd.eval.Evaluation;
 import dev.dfd.eval.LabelMapping;
 import dev.dfd.eval.Perturbation;
+import dev.dfd.postprocess.Prediction;
 import dev.dfd.report.HtmlReport;
 import dev.dfd.report.JsonReport;
 import dev.dfd.report.TextReport;
@@ -23,12 +25,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -81,8 +83,14 @@ final class EvalCommand implements Callable<Integer> {
     Path report;
 
     @Option(names = "--predictions", paramLabel = "FILE.csv",
-            description = "Write per-image predictions as they are made (path,true_label,predicted_label,score,...).")
+            description = "Write per-image predictions as they are made (path,true_label,predicted_label,score,...),"
+                    + " each line whole (a killed run leaves complete lines).")
     Path predictions;
+
+    @Option(names = "--resume",
+            description = "With --predictions: keep the images already in FILE, score only the others and append"
+                    + " them; the metrics cover all of them (a line cut off by a kill is dropped and redone).")
+    boolean resume;
 
     @Option(names = "--json", paramLabel = "FILE.json", description = "Write every number as JSON.")
     Path json;
@@ -110,6 +118,9 @@ final class EvalCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new DfdException(e.getMessage());
         }
+        if (resume && predictions == null) {
+            throw new DfdException("--resume needs --predictions FILE");
+        }
         Evaluation.Options evalOptions = new Evaluation.Options(targetPrecision, perturbations);
         Dataset dataset = Dataset.open(data, split);
         // every pass (clean and each perturbation) runs the whole data set
@@ -122,10 +133,19 @@ final class EvalCommand implements Callable<Integer> {
         try (Detector detector = Detector.load(model.modelDir(), options)) {
             List<String> labels = detector.model().labels();
             LabelMapping labelMapping = LabelMapping.of(dataset.labels(), labels, mapping);
-            Progress progress = new Progress(System.err, "eval", dataset.images().size(), Progress.wanted(quiet));
             AtomicInteger failed = new AtomicInteger();
             AtomicBoolean finished = new AtomicBoolean();
-            try (PredictionsWriter preds = predictions == null ? null : new PredictionsWriter(predictions, labels)) {
+            String positiveLabel = detector.defaultDecision().positiveLabel();
+            try (PredictionsWriter preds = predictions == null ? null
+                    : new PredictionsWriter(predictions, labels, positiveLabel, resume)) {
+                Map<String, DetectionResult> earlier = preds == null ? Map.of() : preds.earlier();
+                if (!earlier.isEmpty()) {
+                    err.println("dfd: resumed: " + earlier.size() + " images already in " + predictions
+                            + ", skipped");
+                    err.flush();
+                }
+                Progress progress = new Progress(System.err, "eval", dataset.images().size() - earlier.size(),
+                        Progress.wanted(quiet));
                 Thread onInterrupt = new Thread(() -> {
                     if (!finished.get()) {
                         if (preds != null) {
@@ -138,18 +158,19 @@ final class EvalCommand implements Callable<Integer> {
                 Runtime.getRuntime().addShutdownHook(onInterrupt);
                 Evaluation.Result result;
                 try {
-                    result = Evaluation.run(detector, dataset, labelMapping, evalOptions, (index, image, trueId, r) -> {
-                        progress.step();
-                        if (preds != null) {
-                            preds.write(r, labels.get(trueId));
-                        }
-                        if (r instanceof Failure f) {
-                            failed.incrementAndGet();
-                            if (strict) {
-                                throw new StrictFailure(f.source() + ": " + f.error());
-                            }
-                        }
-                    });
+                    result = Evaluation.run(detector, null, dataset, labelMapping, evalOptions,
+                            (index, image, trueId, r) -> {
+                                progress.step();
+                                if (preds != null) {
+                                    preds.write(r, labels.get(trueId));
+                                }
+                                if (r instanceof Failure f) {
+                                    failed.incrementAndGet();
+                                    if (strict) {
+                                        throw new StrictFailure(f.source() + ": " + f.error());
+                                    }
+                                }
+                            }, earlier);
                 } catch (StrictFailure e) {
                     progress.finish();
                     err.println("dfd: --strict: " + e.getMessage());
@@ -209,23 +230,78 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** path,true_label,predicted_label,score,score_<label>...,error; flushed per line so Ctrl-C loses nothing. */
+    /**
+     * path,true_label,predicted_label,score,score_&lt;label&gt;...,error,status (ok, no_face or error), one whole line
+     * per image as it is scored, so Ctrl-C or kill -9 loses nothing; with resume the file's whole lines are kept and
+     * read back as {@link #earlier()}.
+     */
     private static final class PredictionsWriter implements AutoCloseable {
-        private final BufferedWriter out;
-        private final int numLabels;
+        private final Path file;
+        private final PrintWriter out;
+        private final List<String> labels;
+        private final Map<String, DetectionResult> earlier = new LinkedHashMap<>();
 
-        PredictionsWriter(Path file, List<String> labels) {
-            try {
-                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-                StringBuilder header = new StringBuilder("path,true_label,predicted_label,score");
-                for (String l : labels) {
-                    header.append(',').append(Csv.quote("score_" + l));
-                }
-                out.write(header.append(",error\n").toString());
-            } catch (IOException e) {
-                throw new DfdException(file + ": cannot write (" + e.getMessage() + ")");
+        PredictionsWriter(Path file, List<String> labels, String positiveLabel, boolean resume) {
+            this.file = file;
+            this.labels = labels;
+            ResultsFile.Opened opened = ResultsFile.open(file, resume, ResultsFile.Records.CSV);
+            out = opened.out();
+            if (opened.header() != null && !opened.header().equals(header(labels))) {
+                out.close();
+                throw new DfdException(file + ": its header is not this model's predictions header ("
+                        + Json.oneLine(opened.header()) + "): cannot resume it; write to a new file");
             }
-            numLabels = labels.size();
+            for (String record : opened.records()) {
+                DetectionResult r = parse(record, positiveLabel);
+                earlier.put(r.source(), r);
+            }
+            if (opened.fresh()) {
+                out.println(header(labels));
+                out.flush();
+            }
+        }
+
+        static String header(List<String> labels) {
+            StringBuilder header = new StringBuilder("path,true_label,predicted_label,score");
+            for (String l : labels) {
+                header.append(',').append(Csv.quote("score_" + l));
+            }
+            return header.append(",error,status").toString();
+        }
+
+        /** The results already in the file when resuming, by image path. */
+        Map<String, DetectionResult> earlier() {
+            return earlier;
+        }
+
+        /** A line this writer wrote, back as the result it recorded (the metrics need the label and scores). */
+        private DetectionResult parse(String record, String positiveLabel) {
+            List<String> f = Csv.parseLine(record);
+            int n = labels.size();
+            if (f.size() != 4 + n + 2) {
+                throw new DfdException(file + ": a line with " + f.size() + " fields, expected " + (4 + n + 2)
+                        + ": cannot resume it (" + Json.oneLine(record) + ")");
+            }
+            String source = f.get(0);
+            String status = f.get(4 + n + 1);
+            try {
+                return switch (status) {
+                    case "ok" -> {
+                        float[] scores = new float[n];
+                        for (int i = 0; i < n; i++) {
+                            scores[i] = Float.parseFloat(f.get(4 + i));
+                        }
+                        yield new Detection(source, new Prediction(f.get(2), Float.parseFloat(f.get(3)),
+                                positiveLabel, List.of(), scores, new float[0]));
+                    }
+                    case "no_face" -> new NoFace(source);
+                    case "error" -> new Failure(source, f.get(4 + n));
+                    default -> throw new NumberFormatException("status " + status);
+                };
+            } catch (NumberFormatException e) {
+                throw new DfdException(file + ": a line dfd did not write (" + e.getMessage() + "): cannot resume"
+                        + " it (" + Json.oneLine(record) + ")");
+            }
         }
 
         synchronized void write(DetectionResult r, String trueLabel) {
@@ -235,28 +311,26 @@ final class EvalCommand implements Callable<Integer> {
                 for (float s : d.prediction().scores()) {
                     line.append(',').append(s);
                 }
-                line.append(',');
+                line.append(",,ok");
+            } else if (r instanceof Failure fail) {
+                line.append(",,").append(",".repeat(labels.size())).append(',').append(Csv.quote(fail.error()))
+                        .append(",error");
             } else {
-                line.append(",,").append(",".repeat(numLabels)).append(',').append(Csv.quote(((Failure) r).error()));
+                line.append(",,").append(",".repeat(labels.size())).append(",,no_face");
             }
-            try {
-                out.write(line.append('\n').toString());
-                out.flush();
-            } catch (IOException e) {
-                throw new DfdException("cannot write predictions (" + e.getMessage() + ")");
+            out.println(line);
+            out.flush();
+            if (out.checkError()) {
+                throw new DfdException(file + ": cannot write predictions");
             }
         }
 
         synchronized void flush() {
-            try {
-                out.flush();
-            } catch (IOException ignored) {
-                // best effort while the JVM stops
-            }
+            out.flush();
         }
 
         @Override
-        public synchronized void close() throws IOException {
+        public synchronized void close() {
             out.close();
         }
     }

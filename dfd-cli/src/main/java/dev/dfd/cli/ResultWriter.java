@@ -1,8 +1,11 @@
 package dev.dfd.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.dfd.DetectionResult;
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.Failure;
+import dev.dfd.DfdException;
 import dev.dfd.Json;
 import dev.dfd.report.DetectionJson;
 import static dev.dfd.eval.Csv.quote;
@@ -24,11 +27,32 @@ abstract class ResultWriter {
     }
 
     static ResultWriter of(Format format, PrintWriter out, List<String> labels, String positive) {
+        return of(format, out, labels, positive, true);
+    }
+
+    /** A writer in {@code format}; without {@code header} it continues a file that already has one. */
+    static ResultWriter of(Format format, PrintWriter out, List<String> labels, String positive, boolean header) {
         return switch (format) {
             case TABLE -> new Table(out, labels, positive);
             case JSON -> new JsonLines(out);
-            case CSV -> new Csv(out, labels);
+            case CSV -> new Csv(out, labels, header);
         };
+    }
+
+    /** The image a written record is about (its path), for resuming; a record dfd did not write is refused. */
+    static String sourceOf(Format format, String record) {
+        if (format == Format.JSON) {
+            try {
+                JsonNode o = Json.MAPPER.readTree(record);
+                if (o != null && o.path("path").isTextual()) {
+                    return o.get("path").textValue();
+                }
+            } catch (JsonProcessingException e) {
+                // refused below
+            }
+            throw new DfdException("a line that is not a dfd JSON result: " + Json.oneLine(record));
+        }
+        return dev.dfd.eval.Csv.parseLine(record).get(0);
     }
 
     abstract void write(DetectionResult r);
@@ -92,14 +116,21 @@ abstract class ResultWriter {
     static final class Csv extends ResultWriter {
         private final List<String> labels;
 
-        Csv(PrintWriter out, List<String> labels) {
+        Csv(PrintWriter out, List<String> labels, boolean header) {
             super(out);
             this.labels = labels;
+            if (header) {
+                out.println(header(labels));
+                out.flush();
+            }
+        }
+
+        static String header(List<String> labels) {
             StringBuilder header = new StringBuilder("path,label,score");
             for (String l : labels) {
                 header.append(',').append(quote("score_" + l));
             }
-            out.println(header.append(",error,status,faces"));
+            return header.append(",error,status,faces").toString();
         }
 
         @Override

@@ -45,7 +45,7 @@ class EvalCommandTest {
         assertTrue(r.out().contains("Confusion matrix (rows = true, columns = predicted; order ['Real', 'Fake']):"));
         assertTrue(r.out().contains("jpeg:50"));
         List<String> lines = Files.readAllLines(preds);
-        assertEquals("path,true_label,predicted_label,score,score_Real,score_Fake,error", lines.get(0));
+        assertEquals("path,true_label,predicted_label,score,score_Real,score_Fake,error,status", lines.get(0));
         assertEquals(7, lines.size());
         JsonNode m = Json.MAPPER.readTree(json.toFile());
         assertEquals(6, m.at("/dataset/evaluated").asInt());

@@ -13,6 +13,7 @@ import dev.dfd.eval.Dataset.LabeledImage;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs a detector over a labelled data set and computes {@link EvalMetrics}, streaming: images are decoded,
@@ -99,6 +100,17 @@ public final class Evaluation {
      */
     public static Result run(Detector detector, Decision decision, Dataset dataset, LabelMapping mapping,
                              Options options, Listener listener) {
+        return run(detector, decision, dataset, mapping, options, listener, Map.of());
+    }
+
+    /**
+     * As {@link #run(Detector, Decision, Dataset, LabelMapping, Options, Listener)}, continuing an interrupted clean
+     * pass: the images whose results are in {@code earlier} (keyed by image path, as the results name them) are not
+     * run again and their results count as they are; {@code listener} hears only the images run now. Perturbation
+     * passes always run every image.
+     */
+    public static Result run(Detector detector, Decision decision, Dataset dataset, LabelMapping mapping,
+                             Options options, Listener listener, Map<String, DetectionResult> earlier) {
         if (detector.model().labels().size() < 2) {
             throw new DfdException(detector.model().files().config() + ": evaluation needs a model with at least 2"
                     + " labels");
@@ -107,7 +119,7 @@ public final class Evaluation {
         List<String> labels = detector.model().labels();
         int positive = labels.indexOf(resolved.positiveLabel());
         long start = System.nanoTime();
-        Pass clean = pass(detector, resolved, dataset, mapping, null, listener);
+        Pass clean = pass(detector, resolved, dataset, mapping, null, listener, earlier);
         double seconds = (System.nanoTime() - start) / 1e9;
         EvalMetrics metrics = metrics(labels, positive, clean.scored(), options.targetPrecision());
 
@@ -117,7 +129,7 @@ public final class Evaluation {
             for (Perturbation p : options.perturbations()) {
                 ImageTransform transform = (image, source) -> p.apply(image, source.hashCode());
                 // a face lost to the perturbation is no verdict and no failure, as in the clean row
-                Pass perturbed = pass(detector, resolved, dataset, mapping, transform, null);
+                Pass perturbed = pass(detector, resolved, dataset, mapping, transform, null, Map.of());
                 robustness.add(row(p.name(), metrics(labels, positive, perturbed.scored(), null),
                         perturbed.scored().size(), perturbed.failures().size()));
             }
@@ -136,11 +148,12 @@ public final class Evaluation {
     public static Pass score(Detector detector, Decision decision, Dataset dataset, LabelMapping mapping,
                              ImageTransform transform) {
         Decision resolved = decision == null ? detector.defaultDecision() : decision.over(detector.defaultDecision());
-        return pass(detector, resolved, dataset, mapping, transform, null);
+        return pass(detector, resolved, dataset, mapping, transform, null, Map.of());
     }
 
+    /** One pass; the images in {@code earlier} keep their results and are not run (nor told to the listener). */
     private static Pass pass(Detector detector, Decision resolved, Dataset dataset, LabelMapping mapping,
-                             ImageTransform transform, Listener listener) {
+                             ImageTransform transform, Listener listener, Map<String, DetectionResult> earlier) {
         List<String> labels = detector.model().labels();
         List<LabeledImage> images = dataset.images();
         int[] trueIds = new int[images.size()];
@@ -150,7 +163,7 @@ public final class Evaluation {
         List<Scored> scored = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
         List<String> noFace = new ArrayList<>();
-        runOnce(detector, resolved, images, transform, (index, result) -> {
+        runResuming(detector, resolved, images, transform, earlier, (index, result, fresh) -> {
             if (result instanceof Detection d) {
                 DetectionResult.FaceVerdict deciding = d.decidingFace();
                 scored.add(new Scored(index, trueIds[index], labels.indexOf(d.label()), d.prediction().scores(),
@@ -160,22 +173,40 @@ public final class Evaluation {
             } else {
                 noFace.add(result.source());
             }
-            if (listener != null) {
+            if (listener != null && fresh) {
                 listener.onResult(index, images.get(index), trueIds[index], result);
             }
         });
         return new Pass(scored, failures, noFace);
     }
 
-    private interface IndexedSink {
-        void accept(int index, DetectionResult result);
+    private interface ResumingSink {
+        void accept(int index, DetectionResult result, boolean fresh);
     }
 
-    private static void runOnce(Detector detector, Decision decision, List<LabeledImage> images,
-                                ImageTransform transform, IndexedSink sink) {
-        Iterator<ImageSource> sources = images.stream().map(i -> ImageSource.of(i.path())).iterator();
-        int[] next = {0};
-        detector.detectAll(sources, decision, transform, r -> sink.accept(next[0]++, r));
+    /** Every image's result in data-set order: from {@code earlier} when there, else run now (fresh). */
+    private static void runResuming(Detector detector, Decision decision, List<LabeledImage> images,
+                                    ImageTransform transform, Map<String, DetectionResult> earlier, ResumingSink sink) {
+        List<Integer> toRun = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            if (!earlier.containsKey(images.get(i).path().toString())) {
+                toRun.add(i);
+            }
+        }
+        int[] ran = {0};
+        int[] emitted = {0}; // the next data-set index to hand to the sink
+        Iterator<ImageSource> sources = toRun.stream().map(i -> ImageSource.of(images.get(i).path())).iterator();
+        detector.detectAll(sources, decision, transform, r -> {
+            int index = toRun.get(ran[0]++);
+            for (; emitted[0] < index; emitted[0]++) {
+                sink.accept(emitted[0], earlier.get(images.get(emitted[0]).path().toString()), false);
+            }
+            sink.accept(index, r, true);
+            emitted[0] = index + 1;
+        });
+        for (; emitted[0] < images.size(); emitted[0]++) {
+            sink.accept(emitted[0], earlier.get(images.get(emitted[0]).path().toString()), false);
+        }
     }
 
     private static EvalMetrics metrics(List<String> labels, int positive, List<Scored> scored,

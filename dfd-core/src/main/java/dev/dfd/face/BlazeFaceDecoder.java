@@ -8,7 +8,7 @@ import java.util.List;
  * graphs' settings: 16 regressors per anchor in x-first order (box centre x, y, width, height, then the 6 keypoints'
  * x, y), each divided by the input size (x_scale = y_scale = w_scale = h_scale = input side) and, for positions,
  * scaled by the anchor size and added to the anchor centre; the score is the sigmoid of the logit clipped to
- * [-100, 100]. Box sizes are linear (no exponential).
+ * [-100, 100]. Box sizes are linear (no exponential). A NaN score or a non-finite coordinate drops the anchor.
  */
 final class BlazeFaceDecoder {
     static final float SCORE_CLIP = 100f;
@@ -38,7 +38,7 @@ final class BlazeFaceDecoder {
         List<Candidate> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             float score = sigmoid(logits[i]);
-            if (score < minScore) {
+            if (!(score >= minScore)) { // NaN logits too: no score, no face
                 continue;
             }
             int r = i * Candidate.SIZE;
@@ -59,7 +59,10 @@ final class BlazeFaceDecoder {
                 g[k] = raw[r + k] / scale * aw + ax;
                 g[k + 1] = raw[r + k + 1] / scale * ah + ay;
             }
-            out.add(new Candidate(score, g));
+            Candidate c = new Candidate(score, g);
+            if (c.isFinite()) {
+                out.add(c);
+            }
         }
         return out;
     }

@@ -13,6 +13,16 @@ record Candidate(float score, float[] g) {
         }
     }
 
+    /** Every coordinate, the width and the height are finite numbers (a face can be drawn and written as JSON). */
+    boolean isFinite() {
+        for (float v : g) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return Float.isFinite(width()) && Float.isFinite(height());
+    }
+
     float width() {
         return g[2] - g[0];
     }

@@ -144,6 +144,10 @@ public final class FaceDetector implements AutoCloseable {
 
     /** The windows {@link #detect} reads for a {@code width} x {@code height} image, whole-image passes first. */
     List<Window> plan(int width, int height) {
+        return plan(width, height, options);
+    }
+
+    static List<Window> plan(int width, int height, FaceDetectorOptions options) {
         List<Window> windows = new ArrayList<>();
         double longer = Math.max(width, height);
         windows.add(new Window((width - longer) / 2, (height - longer) / 2, longer, false, options.tightPass()));
@@ -189,19 +193,44 @@ public final class FaceDetector implements AutoCloseable {
         for (Window w : plan(image.width(), image.height())) {
             WindowSampler.sample(image, w.x0(), w.y0(), w.side(), n, input, 0);
             float[][] out = runRaw(input);
-            for (Candidate c : BlazeFaceDecoder.decode(out[0], out[1], anchors, n, options.minScore())) {
-                if (w.tile() && cutByTileEdge(c, w, image.width(), image.height())
-                        || w.coarser() && Math.max(c.width(), c.height()) > LARGEST_FACE) {
-                    continue;
-                }
-                all.add(c.mapped((float) w.side(), (float) w.x0(), (float) w.y0()));
+            all.addAll(windowCandidates(out[0], out[1], anchors, n, w, image.width(), image.height(),
+                    options.minScore()));
+        }
+        return selectFaces(all, options);
+    }
+
+    /**
+     * One window's raw outputs decoded, the cut and oversized faces of tiles dropped, mapped to the image's pixels.
+     *
+     * @param raw    (anchors, 16) regressors
+     * @param logits (anchors) score logits
+     */
+    static List<Candidate> windowCandidates(float[] raw, float[] logits, float[] anchors, int inputSize, Window w,
+                                            int width, int height, float minScore) {
+        List<Candidate> out = new ArrayList<>();
+        for (Candidate c : BlazeFaceDecoder.decode(raw, logits, anchors, inputSize, minScore)) {
+            if (w.tile() && cutByTileEdge(c, w, width, height)
+                    || w.coarser() && Math.max(c.width(), c.height()) > LARGEST_FACE) {
+                continue;
+            }
+            Candidate mapped = c.mapped((float) w.side(), (float) w.x0(), (float) w.y0());
+            if (mapped.isFinite()) { // a huge regressor can overflow float once scaled to pixels
+                out.add(mapped);
             }
         }
+        return out;
+    }
+
+    /**
+     * Every window's candidates merged by weighted non-maximum suppression, then the faces smaller than
+     * {@code minFaceSize}, empty or mostly inside a better face dropped: at most {@code maxFaces}, best first.
+     */
+    static List<Face> selectFaces(List<Candidate> all, FaceDetectorOptions options) {
         List<Face> faces = new ArrayList<>();
         List<Candidate> kept = new ArrayList<>();
         for (Candidate c : WeightedNms.apply(all, options.iouThreshold(), Integer.MAX_VALUE)) {
-            if (Math.max(c.width(), c.height()) < options.minFaceSize() || c.width() <= 0 || c.height() <= 0
-                    || insideBetter(c, kept)) {
+            if (!c.isFinite() || Math.max(c.width(), c.height()) < options.minFaceSize() || c.width() <= 0
+                    || c.height() <= 0 || insideBetter(c, kept)) {
                 continue;
             }
             kept.add(c);

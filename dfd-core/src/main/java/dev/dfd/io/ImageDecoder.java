@@ -4,12 +4,16 @@ import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
+import java.awt.Transparency;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
@@ -17,6 +21,7 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.awt.image.SampleModel;
+import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -40,6 +45,7 @@ import java.util.List;
  */
 public final class ImageDecoder {
     private static final String JDK_JPEG_READER = "com.sun.imageio.plugins.jpeg.JPEGImageReader";
+    private static final String JDK_PNG_READER = "com.sun.imageio.plugins.png.PNGImageReader";
 
     private final DecodeLimits limits;
 
@@ -83,7 +89,7 @@ public final class ImageDecoder {
             try {
                 return decodeWith(reader, format, info, bytes);
             } catch (ImageException e) {
-                if (e instanceof LimitException) {
+                if (e instanceof FinalRefusal) {
                     throw e;
                 }
                 if (first == null) {
@@ -125,20 +131,30 @@ public final class ImageDecoder {
             }
             long pixels = (long) width * height;
             if (pixels > limits.maxPixels()) {
-                throw new LimitException("image is " + width + "x" + height + " = " + pixels
+                throw new FinalRefusal("image is " + width + "x" + height + " = " + pixels
                         + " pixels, over the limit of " + limits.maxPixels() + " (possible decompression bomb)");
             }
+            boolean rotated = info.orientation() >= 2 && info.orientation() <= 8;
             RgbImage rgb;
             if (format == ImageFormat.JPEG && info.jpegComponents() == 4) {
+                requireDecodeMemory(format, width, height, 4, rotated); // (H, W, 4) CMYK raster
                 rgb = cmykJpegToRgb(reader.readRaster(0, null), info);
             } else {
-                BufferedImage image = reader.read(0);
-                rgb = toRgb(image.getRaster(), image.getColorModel());
+                ImageTypeSpecifier type = firstImageType(reader);
+                if (type != null && decodesInPlace(reader, type)) {
+                    requireDecodeMemory(format, width, height, 0, rotated);
+                    rgb = decodeInPlace(reader, type, width, height);
+                } else {
+                    requireDecodeMemory(format, width, height, type == null ? 4 : rasterBytesPerPixel(type), rotated);
+                    BufferedImage image = reader.read(0);
+                    rgb = toRgb(image.getRaster(), image.getColorModel());
+                }
             }
             for (String w : warnings) {
                 String lower = w.toLowerCase();
                 if (lower.contains("premature end") || lower.contains("truncat")) {
-                    throw new ImageException("truncated " + format + " data (" + oneLine(w) + ")");
+                    // the reader decoded it whole, filling in the missing part: another reader would do the same
+                    throw new FinalRefusal("truncated " + format + " data (" + oneLine(w) + ")");
                 }
             }
             return rgb;
@@ -149,6 +165,89 @@ public final class ImageDecoder {
         } catch (IOException | RuntimeException e) {
             throw new ImageException("cannot decode " + format + " data (" + oneLine(rootMessage(e)) + ")", e);
         }
+    }
+
+    /**
+     * Refuses a decode whose peak heap would pass {@link DecodeLimits#maxDecodeBytes()}: the reader's own raster
+     * ({@code rasterBytesPerPixel}, 0 when decoding in place) and the 3-byte RGB result, or the result and its EXIF
+     * rotated copy, whichever is more.
+     */
+    private void requireDecodeMemory(ImageFormat format, int width, int height, int rasterBytesPerPixel,
+                                     boolean rotated) {
+        long perPixel = Math.max(rasterBytesPerPixel + 3L, rotated ? 6 : 3);
+        long needed = (long) width * height * perPixel;
+        if (needed > limits.maxDecodeBytes()) {
+            throw new FinalRefusal("decoding this " + width + "x" + height + " " + format + " needs " + needed
+                    + " bytes (" + perPixel + " per pixel), over the limit of " + limits.maxDecodeBytes());
+        }
+    }
+
+    /** The reader's first (default) image type, or null when it cannot say. */
+    private static ImageTypeSpecifier firstImageType(ImageReader reader) throws IOException {
+        Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+        return types != null && types.hasNext() ? types.next() : null;
+    }
+
+    /** Heap bytes per pixel of the raster {@code reader.read} allocates for {@code type}. */
+    static int rasterBytesPerPixel(ImageTypeSpecifier type) {
+        SampleModel sm = type.getSampleModel(1, 1);
+        int bits = sm.getNumDataElements() * DataBuffer.getDataTypeSize(sm.getDataType());
+        return Math.max(1, (bits + 7) / 8);
+    }
+
+    /**
+     * The JDK's JPEG and PNG readers write 8-bit grey or colour samples through a raster we give them; their other
+     * layouts (palette, alpha, 16-bit, CMYK) and the other readers go through a raster of their own. (Alpha is not
+     * left out by source-band selection: the JDK 17 PNG reader indexes past the selected bands then.)
+     */
+    private static boolean decodesInPlace(ImageReader reader, ImageTypeSpecifier type) {
+        String name = reader.getClass().getName();
+        if (!name.equals(JDK_JPEG_READER) && !name.equals(JDK_PNG_READER)) {
+            return false;
+        }
+        ColorModel cm = type.getColorModel();
+        SampleModel sm = type.getSampleModel(1, 1);
+        int colour = cm.getColorSpace().getNumComponents();
+        if (cm instanceof IndexColorModel || !(sm instanceof PixelInterleavedSampleModel)
+                || sm.getDataType() != DataBuffer.TYPE_BYTE || cm.getColorSpace().getType() == ColorSpace.TYPE_CMYK
+                || (colour != 1 && colour != 3) || sm.getNumBands() != colour) {
+            return false;
+        }
+        for (int band = 0; band < sm.getNumBands(); band++) {
+            if (sm.getSampleSize(band) != 8) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Decodes straight into the result's buffer, with no full-size copy: colour samples land as R, G, B through an
+     * interleaved raster over it (the reader's own colour space, so it converts nothing), and grey lands in the
+     * buffer's first third and is spread to R = G = B in place.
+     */
+    private static RgbImage decodeInPlace(ImageReader reader, ImageTypeSpecifier type, int width, int height)
+            throws IOException {
+        int colour = type.getColorModel().getColorSpace().getNumComponents();
+        int pixelCount = Math.multiplyExact(width, height);
+        byte[] pixels = new byte[Math.multiplyExact(pixelCount, 3)]; // (H, W, 3) RGB; grey first fills (H, W)
+        int[] bandOffsets = colour == 3 ? new int[] {0, 1, 2} : new int[] {0};
+        WritableRaster raster = Raster.createInterleavedRaster(new DataBufferByte(pixels, pixelCount * colour),
+                width, height, width * colour, colour, bandOffsets, null);
+        ColorModel cm = new ComponentColorModel(type.getColorModel().getColorSpace(), false, false,
+                Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
+        ImageReadParam param = reader.getDefaultReadParam();
+        param.setDestination(new BufferedImage(cm, raster, false, null));
+        reader.read(0, param);
+        if (colour == 1) {
+            for (int i = pixelCount - 1; i >= 0; i--) { // backwards: 3i >= i, so no grey sample is overwritten early
+                byte g = pixels[i];
+                pixels[3 * i] = g;
+                pixels[3 * i + 1] = g;
+                pixels[3 * i + 2] = g;
+            }
+        }
+        return new RgbImage(width, height, pixels);
     }
 
     private static IIOReadWarningListener collectInto(List<String> warnings) {
@@ -336,9 +435,9 @@ public final class ImageDecoder {
         return t.length() > 200 ? t.substring(0, 200) + "..." : t;
     }
 
-    /** A limit refusal: final, not worth retrying with another reader. */
-    private static final class LimitException extends ImageException {
-        LimitException(String message) {
+    /** A refusal not worth retrying with another reader: a limit, or data that ends too early. */
+    private static final class FinalRefusal extends ImageException {
+        FinalRefusal(String message) {
             super(message);
         }
     }

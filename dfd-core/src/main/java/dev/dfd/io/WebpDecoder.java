@@ -86,6 +86,11 @@ final class WebpDecoder {
             return argbToRgb(image);
         } catch (IOException | RuntimeException e) {
             throw new ImageException("corrupt or truncated WEBP data (" + ImageDecoder.oneLine(message(e)) + ")", e);
+        } catch (OutOfMemoryError e) {
+            if (!isLibwebpStatus(e)) {
+                throw e;
+            }
+            throw new ImageException("corrupt WEBP data (libwebp refused it with status VP8_STATUS_OUT_OF_MEMORY)", e);
         } finally {
             reader.dispose();
         }
@@ -111,6 +116,17 @@ final class WebpDecoder {
             }
         }
         throw new ImageException("no WebP decoder is available in this Java runtime");
+    }
+
+    /**
+     * webp-imageio throws a bare OutOfMemoryError for libwebp's {@code VP8_STATUS_OUT_OF_MEMORY}, which libwebp also
+     * returns for some corrupt bitstreams of tiny images (the canvas was bounded before decoding); a real heap
+     * exhaustion carries the JVM's message and is let through.
+     */
+    private static boolean isLibwebpStatus(OutOfMemoryError e) {
+        StackTraceElement[] trace = e.getStackTrace();
+        return e.getMessage() == null && trace.length > 0
+                && trace[0].getClassName().startsWith("com.luciad.imageio.webp.");
     }
 
     private static String message(Throwable e) {
@@ -171,7 +187,8 @@ final class WebpDecoder {
                     }
                     return firstFrame(b, first.next, end, cw, ch);
                 }
-                default -> throw corrupt("first chunk is \"" + first.fourcc.strip() + "\", expected VP8, VP8L or VP8X");
+                default -> throw corrupt("first chunk is \"" + first.printableName()
+                        + "\", expected VP8, VP8L or VP8X");
             }
         }
 
@@ -287,10 +304,28 @@ final class WebpDecoder {
             String fourcc = new String(b, p, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
             long size = ContainerInfo.u32le(b, p + 4);
             if (size > end - p - 8) {
-                throw corrupt("chunk \"" + fourcc.strip() + "\" of " + size + " bytes runs past the end of the file");
+                throw corrupt("chunk \"" + printable(fourcc) + "\" of " + size
+                        + " bytes runs past the end of the file");
             }
             int next = (int) Math.min(end, p + 8 + ((size + 1) & ~1L)); // payloads are padded to even sizes
             return new Chunk(fourcc, p, p + 8, (int) size, next);
+        }
+
+        /** The chunk name for a message: a damaged file's name may hold any bytes, line breaks included. */
+        String printableName() {
+            return printable(fourcc);
+        }
+
+        private static String printable(String fourcc) {
+            StringBuilder out = new StringBuilder();
+            for (char c : fourcc.strip().toCharArray()) {
+                if (c >= 0x20 && c < 0x7F) {
+                    out.append(c);
+                } else {
+                    out.append(String.format("\\x%02X", (int) c));
+                }
+            }
+            return out.toString();
         }
     }
 

@@ -62,7 +62,8 @@ public record ModelConfig(String modelType, List<String> architectures, List<Str
                 try {
                     id = Integer.parseInt(e.getKey().trim());
                 } catch (NumberFormatException ex) {
-                    throw new DfdException(file + ": id2label key \"" + e.getKey() + "\" is not an integer");
+                    throw new DfdException(file + ": id2label key \"" + Json.oneLine(e.getKey())
+                            + "\" is not an integer");
                 }
                 if (!e.getValue().isTextual()) {
                     throw new DfdException(file + ": id2label[" + id + "] must be a string, found " + e.getValue());

@@ -50,6 +50,8 @@ public record PreprocessorConfig(String processorType, ProcessorType type, boole
     /** ConvNeXt crops below this {@code shortest_edge} and warps without cropping at and above it. */
     public static final int CONVNEXT_NO_CROP_FROM = 384;
     static final double[] HALF = {0.5, 0.5, 0.5};
+    /** The largest size (and ConvNeXt resize edge) a config may ask for. */
+    static final int MAX_SIZE = 16384;
 
     public PreprocessorConfig {
         if (doResize) {
@@ -101,11 +103,15 @@ public record PreprocessorConfig(String processorType, ProcessorType type, boole
     }
 
     public static PreprocessorConfig read(Path file) {
-        ObjectNode o = Json.readObject(file);
+        return fromJson(Json.readObject(file), file);
+    }
+
+    /** The config in {@code o}, read from {@code file}; any problem is a DfdException naming the file. */
+    public static PreprocessorConfig fromJson(ObjectNode o, Path file) {
         try {
             return parse(o, file);
         } catch (IllegalArgumentException e) {
-            throw new DfdException(file + ": " + e.getMessage());
+            throw new DfdException(file + ": " + Json.oneLine(e.getMessage()));
         }
     }
 
@@ -118,7 +124,7 @@ public record PreprocessorConfig(String processorType, ProcessorType type, boole
         try {
             type = ProcessorType.ofClassName(name);
         } catch (IllegalArgumentException e) {
-            throw new DfdException(file + ": " + e.getMessage());
+            throw new DfdException(file + ": " + Json.oneLine(e.getMessage())); // the name is the file's, any text
         }
 
         boolean doResize = Json.bool(o, "do_resize", true, file);
@@ -145,6 +151,11 @@ public record PreprocessorConfig(String processorType, ProcessorType type, boole
             cropPct = Json.number(o, "crop_pct", CONVNEXT_CROP_PCT, file);
             if (!(cropPct > 0 && cropPct <= 16)) {
                 throw new DfdException(file + ": \"crop_pct\" must be a positive number, found " + o.get("crop_pct"));
+            }
+            // below 384 the short side is first resized to shortest_edge / crop_pct: bounded like every size
+            if (shortest < CONVNEXT_NO_CROP_FROM && shortest / cropPct > MAX_SIZE) {
+                throw new DfdException(file + ": \"crop_pct\" " + cropPct + " resizes to a short side of "
+                        + (long) (shortest / cropPct) + " pixels, over " + MAX_SIZE);
             }
         }
         int resampleId = (int) Json.number(o, "resample", type.defaultResample.pillowId, file);
@@ -212,8 +223,9 @@ public record PreprocessorConfig(String processorType, ProcessorType type, boole
     }
 
     private static int positive(JsonNode n, String field, Path file) {
-        if (n == null || !n.isIntegralNumber() || n.asLong() <= 0 || n.asLong() > 16384) {
-            throw new DfdException(file + ": \"" + field + "\" must be a positive integer up to 16384, found " + n);
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() <= 0 || n.asInt() > MAX_SIZE) {
+            throw new DfdException(file + ": \"" + field + "\" must be a positive integer up to " + MAX_SIZE
+                    + ", found " + n);
         }
         return n.asInt();
     }

@@ -8,7 +8,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import javax.imageio.ImageIO;
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -186,6 +192,37 @@ class ImageDecoderTest {
         ImageDecoder strict = new ImageDecoder(new DecodeLimits(1 << 20, 100));
         byte[] small = pngClaiming(11, 10);
         assertThrows(ImageException.class, () -> strict.decode(small));
+    }
+
+    /**
+     * The heap one decode holds is bounded by DecodeLimits.maxDecodeBytes (7 bytes x maxPixels): a 16-bit RGB PNG's
+     * reader raster (6 bytes per pixel) plus the RGB result (3) is refused at the pixel limit, before decoding;
+     * JPEG is decoded straight into the result (3 per pixel, 6 with an EXIF rotation) and fits at the limit.
+     */
+    @Test
+    void decodeMemoryIsBoundedPerPixel() throws IOException {
+        ColorModel cm = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB), new int[] {16, 16, 16},
+                false, false, Transparency.OPAQUE, DataBuffer.TYPE_USHORT);
+        WritableRaster raster = cm.createCompatibleWritableRaster(20, 10); // (10, 20, 3) 16-bit samples
+        for (int x = 0; x < 20; x++) {
+            raster.setPixel(x, 3, new int[] {x * 3000, 0xABCD, 0x00FF});
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(cm, raster, false, null), "png", out);
+        byte[] png = out.toByteArray();
+        ImageException refused = assertThrows(ImageException.class,
+                () -> new ImageDecoder(new DecodeLimits(1 << 20, 200)).decode(png));
+        assertEquals("decoding this 20x10 PNG needs 1800 bytes (9 per pixel), over the limit of 1400",
+                refused.getMessage());
+        RgbImage decoded = new ImageDecoder(new DecodeLimits(1 << 20, 258)).decode(png); // 9 x 200 <= 7 x 258
+        assertEquals(0xAB, decoded.get(5, 3, 1), "16-bit samples keep their high byte");
+        assertEquals(15000 >> 8, decoded.get(5, 3, 0));
+
+        byte[] rotated = Files.readAllBytes(Fixtures.dir().resolve("decode/orient6.jpg"));
+        RgbImage free = decoder.decode(rotated);
+        long pixels = (long) free.width() * free.height();
+        RgbImage atTheLimit = new ImageDecoder(new DecodeLimits(1 << 20, pixels)).decode(rotated);
+        assertTrue(Arrays.equals(free.pixels(), atTheLimit.pixels()));
     }
 
     @Test
