@@ -5,11 +5,17 @@ import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.stream.ImageInputStream;
 import java.awt.image.DataBuffer;
 import java.awt.image.SampleModel;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * What decoding an encoded image will take, read from its header alone: no pixel is decoded, so a server can
@@ -24,8 +30,9 @@ import java.util.Iterator;
  * @param format      the format the leading bytes name
  * @param width       columns as the header states them (before any EXIF rotation)
  * @param height      rows as the header states them
- * @param decodeBytes an upper bound on the memory {@link ImageDecoder#decode} allocates for this image (heap and,
- *                    for JPEG and WebP, the native decoder's whole-image buffers)
+ * @param decodeBytes an upper bound on the memory {@link ImageDecoder#decode} holds at once for this image: its
+ *                    large buffers on the heap and, for progressive JPEG and WebP, the native decoder's whole-image
+ *                    buffers (rows and tables, short-lived, are left out)
  */
 public record ImageHeader(ImageFormat format, int width, int height, long decodeBytes) {
     /** Fixed costs of a decode beyond the pixels: readers, row buffers, tables. */
@@ -37,6 +44,7 @@ public record ImageHeader(ImageFormat format, int width, int height, long decode
      * animation's first frame, the canvas it is placed on (3).
      */
     static final int WEBP_BYTES_PER_PIXEL = 14;
+    private static final String JPEG_METADATA = "javax_imageio_jpeg_image_1.0";
 
     public long pixels() {
         return (long) width * height;
@@ -70,11 +78,14 @@ public record ImageHeader(ImageFormat format, int width, int height, long decode
                 if (width <= 0 || height <= 0) {
                     throw new ImageException("invalid " + format + " header: size " + width + "x" + height);
                 }
-                // the decoder's raster, then its RGB copy; a JPEG may be progressive, whose decoder keeps every
-                // component's coefficients (2 bytes a sample) for the whole image in native memory
+                // the decoder's raster, then its RGB copy; a progressive JPEG's decoder also keeps every component's
+                // coefficients (2 bytes a sample) for the whole image, in native memory
                 long perPixel = rasterBytesPerPixel(reader) + 3 + orientationCopy;
-                if (format == ImageFormat.JPEG) {
+                if (format == ImageFormat.JPEG && !baselineJpeg(reader)) {
                     perPixel += 2L * Math.max(3, info.jpegComponents());
+                }
+                if (format == ImageFormat.JPEG && info.jpegComponents() == 4) {
+                    perPixel += 4; // YCCK is turned into a second CMYK raster before RGB
                 }
                 return new ImageHeader(format, width, height, DECODE_OVERHEAD + (long) width * height * perPixel);
             } catch (ImageException e) {
@@ -91,7 +102,10 @@ public record ImageHeader(ImageFormat format, int width, int height, long decode
         throw first != null ? first : new ImageException("no " + format + " decoder is available in this Java runtime");
     }
 
-    /** The most bytes a pixel takes in any raster the reader offers for the first image. */
+    /**
+     * Bytes a pixel takes in the raster the decoder gets: the reader's default destination ({@code read}) or its raw
+     * raster ({@code readRaster}, for CMYK JPEG), whichever is larger.
+     */
     private static int rasterBytesPerPixel(ImageReader reader) {
         int most = 0;
         try {
@@ -99,13 +113,32 @@ public record ImageHeader(ImageFormat format, int width, int height, long decode
             if (raw != null) {
                 most = bytesPerPixel(raw.getSampleModel(1, 1));
             }
-            for (Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0); types.hasNext(); ) {
+            Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+            if (types.hasNext()) {
                 most = Math.max(most, bytesPerPixel(types.next().getSampleModel(1, 1)));
             }
         } catch (IOException | RuntimeException e) {
             return UNKNOWN_RASTER_BYTES_PER_PIXEL; // the reader cannot say before decoding: assume the largest
         }
         return most == 0 ? UNKNOWN_RASTER_BYTES_PER_PIXEL : most;
+    }
+
+    /**
+     * True for a baseline or extended sequential JPEG, from the frame header in the reader's standard metadata
+     * ("sof" process 0 or 1); progressive, lossless or unreadable: false, so the coefficients are counted.
+     */
+    private static boolean baselineJpeg(ImageReader reader) {
+        try {
+            IIOMetadata metadata = reader.getImageMetadata(0);
+            if (metadata == null || !Arrays.asList(metadata.getMetadataFormatNames()).contains(JPEG_METADATA)) {
+                return false;
+            }
+            NodeList frames = ((Element) metadata.getAsTree(JPEG_METADATA)).getElementsByTagName("sof");
+            return frames.getLength() == 1
+                    && List.of("0", "1").contains(((Element) frames.item(0)).getAttribute("process"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static int bytesPerPixel(SampleModel sm) {

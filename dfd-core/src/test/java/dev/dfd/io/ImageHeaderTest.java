@@ -101,6 +101,8 @@ class ImageHeaderTest {
             }
         }
         Files.delete(events);
+        assertTrue(ImageHeader.read(images.get(1)).decodeBytes() > ImageHeader.read(images.get(0)).decodeBytes(),
+                "a progressive JPEG's coefficients count, a baseline one's do not");
         for (int i = 0; i < images.size(); i++) {
             ImageHeader h = ImageHeader.read(images.get(i));
             assertTrue(large[i] >= 3L * h.pixels(), h + ": the recording saw the RGB image (" + large[i] + ")");
