@@ -18,7 +18,7 @@ final class MemoryCost {
     /** Face detection: its (256, 256, 3) float input, anchors and outputs. */
     static final long FACE_DETECTOR_BYTES = 2L << 20;
     /** Resampling tables, row buffers and other small arrays of preprocessing. */
-    static final long PREPROCESS_OVERHEAD = 1L << 20;
+    static final long PREPROCESS_OVERHEAD = 512 << 10;
 
     private final PreprocessorConfig preprocessor;
     /** The crops faces are cut to, or null when the model judges whole images. */
@@ -51,14 +51,19 @@ final class MemoryCost {
         return REQUEST_OVERHEAD + copies * length;
     }
 
-    /** Decoding an image and making its model inputs: the peak while it is prepared. */
+    /**
+     * Decoding an image and making its model inputs: the peak while it is prepared. Faces are cut and preprocessed
+     * one after the other, so one crop's intermediates count once and every face's model input (up to
+     * --max-faces) stays.
+     */
     long image(ImageHeader header) {
         long decode = header.decodeBytes();
         if (faces == null) {
             return decode + preprocess(header.width(), header.height());
         }
         long crop = 3L * faces.width() * faces.height();
-        return decode + FACE_DETECTOR_BYTES + maxFaces * (crop + preprocess(faces.width(), faces.height()));
+        return decode + FACE_DETECTOR_BYTES + crop + preprocess(faces.width(), faces.height())
+                + (maxFaces - 1) * tensor(faces.width(), faces.height());
     }
 
     /**
@@ -103,7 +108,9 @@ final class MemoryCost {
         return 4L * 3 * out[0] * out[1];
     }
 
+    /** "512 MB", or "0.3 MB" below 10 MB. */
     static String megabytes(long bytes) {
-        return String.format(Locale.ROOT, "%.0f MB", bytes / 1048576.0);
+        double mb = bytes / 1048576.0;
+        return String.format(Locale.ROOT, mb < 10 ? "%.1f MB" : "%.0f MB", mb);
     }
 }

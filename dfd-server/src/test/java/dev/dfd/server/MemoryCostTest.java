@@ -9,7 +9,6 @@ import dev.dfd.io.ImageHeader;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MemoryCostTest {
     @Test
@@ -25,9 +24,10 @@ class MemoryCostTest {
             assertEquals(0, whole.queued(photo), "counted in the queue's share already");
 
             MemoryCost faces = new MemoryCost(tiny.model().preprocessor(), FaceCrop.DFDC, 16);
-            long crop = 3L * FaceCrop.DFDC.width() * FaceCrop.DFDC.height();
-            assertTrue(faces.image(photo) > 80_000_000 + MemoryCost.FACE_DETECTOR_BYTES + 16 * crop,
-                    "every face crop it may cut counts");
+            long crop = 3L * FaceCrop.DFDC.width() * FaceCrop.DFDC.height(); // 224x224, preprocessed to 16x16
+            assertEquals(80_000_000 + MemoryCost.FACE_DETECTOR_BYTES + crop + MemoryCost.PREPROCESS_OVERHEAD
+                            + 3L * 16 * 224 + 2 * 3 * 16 * 16 + tensor + 15 * tensor, faces.image(photo),
+                    "one crop cut and preprocessed at a time, every face's model input kept");
             assertEquals(64 * tensor, faces.queue(64));
 
             assertEquals(MemoryCost.REQUEST_OVERHEAD + 5 * 1000, whole.body(1000, "application/json", 1 << 20));
