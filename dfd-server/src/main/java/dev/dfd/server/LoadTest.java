@@ -43,16 +43,7 @@ public final class LoadTest {
     private final java.util.Queue<Connection> opened = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public LoadTest(String baseUrl, List<Path> imageFiles) throws IOException {
-        this.endpoint = URI.create(baseUrl.replaceAll("/+$", "") + "/v1/detect");
-        String host = endpoint.getHost();
-        if (!"http".equals(endpoint.getScheme())) {
-            throw new IllegalArgumentException("the load test speaks plain HTTP to a local server, not "
-                    + endpoint.getScheme());
-        }
-        if (!host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("[::1]") && !host.equals("::1")) {
-            throw new IllegalArgumentException("the load test only targets a server on this machine (loopback), not "
-                    + host);
-        }
+        this.endpoint = local(baseUrl, "/v1/detect");
         this.requests = new ArrayList<>();
         for (Path p : imageFiles) {
             requests.add(request(Files.readAllBytes(p)));
@@ -60,6 +51,22 @@ public final class LoadTest {
         if (requests.isEmpty()) {
             throw new IllegalArgumentException("no images to send");
         }
+    }
+
+    /** {@code path} on the server at {@code baseUrl}, which must be plain HTTP on this machine (loopback). */
+    static URI local(String baseUrl, String path) {
+        URI uri = URI.create(baseUrl.replaceAll("/+$", "") + path);
+        String host = uri.getHost();
+        if (!"http".equals(uri.getScheme())) {
+            throw new IllegalArgumentException("the load test speaks plain HTTP to a local server, not "
+                    + uri.getScheme());
+        }
+        if (host == null || !host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("[::1]")
+                && !host.equals("::1")) {
+            throw new IllegalArgumentException("the load test only targets a server on this machine (loopback), not "
+                    + host);
+        }
+        return uri;
     }
 
     private byte[] request(byte[] image) {
@@ -133,7 +140,7 @@ public final class LoadTest {
         }
     }
 
-    private static int port(URI uri) {
+    static int port(URI uri) {
         return uri.getPort() < 0 ? 80 : uri.getPort();
     }
 
@@ -158,7 +165,7 @@ public final class LoadTest {
     }
 
     /** A keep-alive HTTP/1.1 connection that sends prepared requests and reads (and discards) the responses. */
-    private static final class Connection {
+    static final class Connection {
         private final Socket socket;
         private final OutputStream out;
         private final InputStream in;
