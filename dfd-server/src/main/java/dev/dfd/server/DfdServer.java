@@ -65,6 +65,12 @@ public final class DfdServer implements AutoCloseable {
 
     /** HTTP threads at most: each request being read or decoded holds one; idle ones leave after 10 s. */
     static final int MAX_THREADS = 200;
+    /** Images decoded and preprocessed at once: one per core. */
+    static final int PREPARING = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /** How long an admitted image waits for a decoder before 503. */
+    static final long PREPARE_WAIT_MILLIS = 1_000;
+    private final java.util.concurrent.Semaphore preparing = new java.util.concurrent.Semaphore(PREPARING, true);
+    private final java.util.concurrent.atomic.AtomicInteger waitingToPrepare = new java.util.concurrent.atomic.AtomicInteger();
 
     public DfdServer(Detector detector, ServerConfig config) {
         this.detector = detector;
@@ -338,7 +344,8 @@ public final class DfdServer implements AutoCloseable {
         }
         boolean queued = false;
         try {
-            CompletableFuture<DetectionResult> detection = batcher.submit(input.bytes(), input.name(), decision);
+            CompletableFuture<DetectionResult> detection = prepareInTurn(() ->
+                    batcher.submit(input.bytes(), input.name(), decision));
             reservation.shrinkTo(cost.queued(header));
             detection.whenComplete((result, failure) -> reservation.close());
             queued = true;
@@ -347,6 +354,39 @@ public final class DfdServer implements AutoCloseable {
             if (!queued) {
                 reservation.close();
             }
+        }
+    }
+
+    /**
+     * Runs an image's decode, face detection and preprocessing once one of {@link #preparing}'s permits is free:
+     * CPU-bound work beyond the cores only makes every request slower. At most --queue images wait for a turn, each
+     * at most {@link #PREPARE_WAIT_MILLIS}; under a burst the rest get 503 at once instead of all finishing late.
+     */
+    private <T> T prepareInTurn(java.util.function.Supplier<T> prepare) {
+        if (waitingToPrepare.incrementAndGet() > config.queueCapacity()) {
+            waitingToPrepare.decrementAndGet();
+            metrics.rejected("busy");
+            throw new ApiException(503, "overloaded", "server busy: " + config.queueCapacity() + " images are waiting"
+                    + " to be decoded; retry shortly", 1);
+        }
+        boolean turn;
+        try {
+            turn = preparing.tryAcquire(PREPARE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "stopping", "the server is stopping", 1);
+        } finally {
+            waitingToPrepare.decrementAndGet();
+        }
+        if (!turn) {
+            metrics.rejected("busy");
+            throw new ApiException(503, "overloaded", "server busy: all " + PREPARING + " image decoders stayed busy"
+                    + " for " + PREPARE_WAIT_MILLIS + " ms; retry shortly", 1);
+        }
+        try {
+            return prepare.get();
+        } finally {
+            preparing.release();
         }
     }
 
