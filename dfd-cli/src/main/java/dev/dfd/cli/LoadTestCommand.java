@@ -108,7 +108,7 @@ final class LoadTestCommand implements Callable<Integer> {
         Soak.Report report;
         try {
             report = new Soak(url, files).run(new Soak.Options(seconds(soak), soakClients, slowClients,
-                    Math.round(readTimeout * 1000), burst, burstConnections, settle));
+                    Math.round(readTimeout * 1000), burst, burstConnections, settle), System.err);
         } catch (IllegalArgumentException e) {
             throw new DfdException(e.getMessage());
         }

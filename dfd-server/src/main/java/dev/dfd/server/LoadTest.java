@@ -17,6 +17,8 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -115,17 +117,31 @@ public final class LoadTest {
 
     /** {@code count} requests at once over {@code connections} connections: how many are served, how many refused. */
     public Level burst(int count, int connections) throws Exception {
+        return burst(count, connections, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * As {@link #burst(int, int)}, given up after {@code maxSeconds}: requests not answered by then are counted as
+     * errors (a server under overload should refuse, not stall).
+     */
+    public Level burst(int count, int connections, double maxSeconds) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(connections);
         try {
             List<Future<long[]>> fs = new ArrayList<>();
             long start = System.nanoTime();
+            long deadline = Double.isInfinite(maxSeconds) ? Long.MAX_VALUE : start + (long) (maxSeconds * 1e9);
             for (int i = 0; i < count; i++) {
                 byte[] req = requests.get(i % requests.size());
                 fs.add(pool.submit(() -> send(req)));
             }
             List<long[]> all = new ArrayList<>();
             for (Future<long[]> f : fs) {
-                all.add(f.get());
+                try {
+                    all.add(deadline == Long.MAX_VALUE ? f.get()
+                            : f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                } catch (TimeoutException late) {
+                    all.add(new long[]{-1, System.nanoTime() - start});
+                }
             }
             return summarize("burst " + count, connections, all, (System.nanoTime() - start) / 1e9);
         } finally {

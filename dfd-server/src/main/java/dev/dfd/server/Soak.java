@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * answer as before the run. Bounded in time; every outcome is counted.
  *
  * <pre>{@code
- * Soak.Report r = new Soak("http://127.0.0.1:8080", images).run(new Soak.Options(120, 8, 4, 30_000, 2000, 256, 90));
+ * Soak.Report r = new Soak("http://127.0.0.1:8080", images)
+ *         .run(new Soak.Options(120, 8, 4, 30_000, 2000, 256, 90), System.err);
  * System.out.print(r.text());
  * }</pre>
  */
@@ -78,6 +79,9 @@ public final class Soak {
             this.expected = Set.of(expected);
         }
     }
+
+    /** The longest the burst may take; requests unanswered by then count as errors. */
+    static final double BURST_SECONDS = 180;
 
     /** Twelve good requests in twenty; every other kind once or twice. */
     private static final List<Kind> MIX = List.of(Kind.GOOD, Kind.TRUNCATED, Kind.GOOD, Kind.GARBAGE, Kind.GOOD,
@@ -276,7 +280,9 @@ public final class Soak {
         final ConcurrentLinkedQueue<Long> okNanos = new ConcurrentLinkedQueue<>();
     }
 
-    public Report run(Options o) throws Exception {
+    /** Runs the soak, printing a line every 10 s and each phase to {@code progress}. */
+    public Report run(Options o, java.io.PrintStream progress) throws Exception {
+        progress.println("soak: reference answers");
         Map<String, String> reference = answers();
         Sample baseline = sample(0, new Window());
         AtomicReference<Window> window = new AtomicReference<>(new Window());
@@ -361,10 +367,18 @@ public final class Soak {
                 return null;
             }));
         }
+        progress.printf(Locale.ROOT, "soak: %.0f s of steady traffic%n", o.seconds());
         for (int second = 1; System.nanoTime() < end; second++) {
             sleepUntil(start + second * 1_000_000_000L);
-            samples.add(sample((System.nanoTime() - start) / 1e9, window.getAndSet(new Window())));
+            Sample s = sample((System.nanoTime() - start) / 1e9, window.getAndSet(new Window()));
+            samples.add(s);
+            if (second % 10 == 0) {
+                progress.printf(Locale.ROOT, "  %.0f s: RSS %.0f MB, threads %.0f, connections %.0f, reserved %.0f MB,"
+                                + " %d requests, %d unexpected%n", s.t(), s.rssMb(), s.threads(), s.connections(),
+                        s.reservedMb(), s.requests(), unexpectedCount.get());
+            }
         }
+        progress.println("soak: waiting for the clients' last requests");
         for (Future<?> f : running) {
             f.get();
         }
@@ -382,7 +396,9 @@ public final class Soak {
                     }
                     return null;
                 });
-                burst = new LoadTest(baseUrl, goodFiles).burst(o.burst(), o.burstConnections());
+                progress.printf(Locale.ROOT, "soak: burst of %d requests over %d connections%n", o.burst(),
+                        o.burstConnections());
+                burst = new LoadTest(baseUrl, goodFiles).burst(o.burst(), o.burstConnections(), BURST_SECONDS);
                 sampling.cancel(true);
             } finally {
                 sampler.shutdownNow();
@@ -390,6 +406,7 @@ public final class Soak {
             }
         }
 
+        progress.println("soak: waiting for threads and connections to settle");
         long settleStart = System.nanoTime();
         Sample settled = null;
         while (System.nanoTime() - settleStart < o.settleSeconds() * 1e9) {
@@ -401,6 +418,7 @@ public final class Soak {
         }
         double settleSeconds = (System.nanoTime() - settleStart) / 1e9;
 
+        progress.println("soak: answers afterwards");
         Map<String, String> after = answers();
         List<String> changed = new ArrayList<>();
         reference.forEach((image, answer) -> {

@@ -24,7 +24,7 @@ class SoakTest {
              DfdServer server = new DfdServer(detector, new ServerConfig("127.0.0.1", 0, null, 8, 2, 64, 1 << 20, 4,
                      false, 5_000, 10_000, 64L << 20, 1_000, 128)).start()) {
             Soak.Report r = new Soak("http://127.0.0.1:" + server.port(), images)
-                    .run(new Soak.Options(2.5, 4, 2, 1_000, 60, 16, 0));
+                    .run(new Soak.Options(2.5, 4, 2, 1_000, 60, 16, 0), System.err);
             assertEquals(0, r.unexpectedCount(), r.text());
             assertEquals(List.of(Soak.Kind.values()), List.copyOf(r.byKind().keySet()), r.text());
             assertEquals(List.of(405), List.copyOf(r.byKind().get(Soak.Kind.WRONG_METHOD).keySet()));
