@@ -64,8 +64,20 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--allow-url-fetch", description = "Accept {\"url\": ...} (public addresses only, 3 redirects at most).")
     boolean allowUrlFetch;
 
+    @Option(names = "--max-memory", defaultValue = "auto", paramLabel = "SIZE",
+            description = "Memory for request bodies, decoding and queued model inputs, e.g. 512m or 2g; a request"
+                    + " that would not fit beside the others gets 503, an image that never fits 422. auto: half the"
+                    + " maximum heap. Default: ${DEFAULT-VALUE}.")
+    String maxMemory;
 
+    @Option(names = "--read-timeout", defaultValue = "30", paramLabel = "SECONDS",
+            description = "Time a request has to arrive whole, headers and body, from its first byte; slower"
+                    + " connections are closed. Default: ${DEFAULT-VALUE}.")
+    double readTimeout;
 
+    @Option(names = "--max-connections", defaultValue = "512",
+            description = "Open connections at most; more wait to be accepted. Default: ${DEFAULT-VALUE}.")
+    int maxConnections;
 
     @Option(names = "--top-k", defaultValue = "5", description = "Default predictions per image. Default: ${DEFAULT-VALUE}.")
     int topK;
@@ -84,7 +96,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig config;
         try {
             config = new ServerConfig(host, port, key, maxBatch, maxWait, queue, maxBody, 32, allowUrlFetch, 30_000,
-                    30_000);
+                    30_000, parseSize(maxMemory), Math.round(readTimeout * 1000), maxConnections);
         } catch (IllegalArgumentException e) {
             throw new DfdException(e.getMessage());
         }
@@ -106,9 +118,33 @@ final class ServeCommand implements Callable<Integer> {
             detector.close();
             stopped.countDown();
         }, "dfd-shutdown"));
-        System.err.printf("dfd: serving %s on http://%s:%d/ (API: /docs)%n", server.modelId(), host, server.port());
+        System.err.printf("dfd: serving %s on http://%s:%d/ (API: /docs); memory budget %d MB of a %d MB heap%n",
+                server.modelId(), host, server.port(), server.memoryBudget() >> 20, Runtime.getRuntime().maxMemory() >> 20);
         stopped.await();
         return Main.OK;
+    }
+
+    /** "auto" (0: half the heap), or bytes with an optional k, m or g suffix. */
+    static long parseSize(String size) {
+        String s = size.trim().toLowerCase(java.util.Locale.ROOT);
+        if (s.equals("auto")) {
+            return 0;
+        }
+        int shift = switch (s.isEmpty() ? ' ' : s.charAt(s.length() - 1)) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            default -> 0;
+        };
+        try {
+            long n = Long.parseLong(shift == 0 ? s : s.substring(0, s.length() - 1));
+            if (n <= 0 || n > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new DfdException("--max-memory takes auto or a size like 512m or 2g, found " + size);
+        }
     }
 
     private static String rootMessage(Throwable t) {

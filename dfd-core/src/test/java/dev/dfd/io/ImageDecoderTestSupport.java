@@ -1,6 +1,10 @@
 package dev.dfd.io;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Random;
 
 /** Helpers other modules' tests share (the test-jar exports them). */
 public final class ImageDecoderTestSupport {
@@ -10,5 +14,34 @@ public final class ImageDecoderTestSupport {
     /** A tiny valid PNG whose header claims width x height. */
     public static byte[] pngClaiming(int width, int height) throws IOException {
         return ImageDecoderTest.pngClaiming(width, height);
+    }
+
+    /**
+     * A small baseline JPEG (a few KB of 64x64 noise) whose frame header claims width x height: its scan data ends
+     * long before the claimed pixels do.
+     */
+    public static byte[] jpegClaiming(int width, int height) throws IOException {
+        BufferedImage noise = new BufferedImage(64, 64, BufferedImage.TYPE_3BYTE_BGR);
+        Random r = new Random(width * 31L + height);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                noise.setRGB(x, y, r.nextInt());
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(noise, "jpeg", out);
+        byte[] jpeg = out.toByteArray();
+        for (int p = 2; p + 9 < jpeg.length; ) { // marker segments up to the frame header (SOF0)
+            int marker = jpeg[p + 1] & 0xFF;
+            if (marker == 0xC0) {
+                jpeg[p + 5] = (byte) (height >> 8);
+                jpeg[p + 6] = (byte) height;
+                jpeg[p + 7] = (byte) (width >> 8);
+                jpeg[p + 8] = (byte) width;
+                return jpeg;
+            }
+            p += 2 + (((jpeg[p + 2] & 0xFF) << 8) | (jpeg[p + 3] & 0xFF));
+        }
+        throw new IOException("the JPEG writer made no baseline frame header");
     }
 }

@@ -1,7 +1,7 @@
 package dev.dfd.server;
 
-/** An error answered as {@code {"error": {"code", "message"}}} with an HTTP status. */
-final class ApiException extends RuntimeException {
+/** An error answered as {@code {"error": {"code", "message", "request_id"}}} with an HTTP status. */
+class ApiException extends RuntimeException {
     final int status;
     final String code;
     /** Seconds for a Retry-After header, or 0. */

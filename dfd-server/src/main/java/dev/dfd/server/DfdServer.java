@@ -9,7 +9,9 @@ import dev.dfd.Detector;
 import dev.dfd.DfdException;
 import dev.dfd.Json;
 import dev.dfd.Provenance;
+import dev.dfd.io.DecodeLimits;
 import dev.dfd.io.ImageException;
+import dev.dfd.io.ImageHeader;
 import dev.dfd.model.ModelFiles;
 import dev.dfd.postprocess.ScoreFunction;
 import dev.dfd.preprocess.PreprocessorConfig;
@@ -17,10 +19,13 @@ import dev.dfd.report.DetectionJson;
 import dev.dfd.server.RequestDecoder.Input;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.UploadedFile;
+import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,8 +40,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The HTTP service: a thin shell over {@link BatchingDetector}. Every error is {@code {"error": {"code",
- * "message"}}}; bodies, images and queues are bounded; the server never reads files named by a request.
+ * The HTTP service: a thin shell over {@link BatchingDetector}. Every error is {@code {"error": {"code", "message",
+ * "request_id"}}} and one log line. Memory is admitted before it is allocated: a body by its declared length, an
+ * image by its header, both against one {@link MemoryBudget}, so a burst or a decompression bomb gets 503 or 422
+ * instead of exhausting the heap. Requests must arrive whole within a deadline; connections and threads are capped.
+ * The server never reads files named by a request.
  */
 public final class DfdServer implements AutoCloseable {
     private final Detector detector;
@@ -46,8 +54,23 @@ public final class DfdServer implements AutoCloseable {
     private final String modelId;
     private final ObjectNode modelDescription;
     private final RequestDecoder decoder;
+    private final DecodeLimits limits;
+    private final MemoryCost cost;
+    private final MemoryBudget budget;
+    /** The inference queue's model inputs, held for the server's life when their size is fixed. */
+    private final MemoryBudget.Reservation queueMemory;
     private final Javalin app;
+    private volatile ReadDeadline readDeadline;
     private volatile boolean stopping;
+
+    /** HTTP threads at most: each request being read or decoded holds one; idle ones leave after 10 s. */
+    static final int MAX_THREADS = 200;
+    /** Images decoded and preprocessed at once: one per core. */
+    static final int PREPARING = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /** How long an admitted image waits for a decoder before 503. */
+    static final long PREPARE_WAIT_MILLIS = 1_000;
+    private final java.util.concurrent.Semaphore preparing = new java.util.concurrent.Semaphore(PREPARING, true);
+    private final java.util.concurrent.atomic.AtomicInteger waitingToPrepare = new java.util.concurrent.atomic.AtomicInteger();
 
     public DfdServer(Detector detector, ServerConfig config) {
         this.detector = detector;
@@ -57,21 +80,43 @@ public final class DfdServer implements AutoCloseable {
             throw new DfdException("--max-faces " + detector.options().maxFaces() + " is more than the queue holds ("
                     + config.queueCapacity() + "); raise --queue or lower --max-faces");
         }
+        this.limits = detector.options().limits();
+        this.cost = MemoryCost.of(detector);
+        this.budget = new MemoryBudget(config.memoryBudgetBytes());
+        long queueBytes = cost.queue(config.queueCapacity());
+        this.queueMemory = budget.tryReserve(queueBytes);
+        if (queueMemory == null || budget.capacity() - queueBytes < MemoryCost.REQUEST_OVERHEAD) {
+            throw new DfdException("a memory budget of " + MemoryCost.megabytes(budget.capacity()) + " cannot hold"
+                    + " the inference queue (" + config.queueCapacity() + " model inputs, "
+                    + MemoryCost.megabytes(queueBytes) + ") and requests beside it; raise --max-memory or lower --queue");
+        }
         this.metrics = new ServerMetrics();
         this.batcher = new BatchingDetector(detector, new BatchingDetector.Config(config.maxBatch(),
                 config.maxWaitMillis(), config.queueCapacity(), detector.model().policy().workers()), metrics);
         metrics.watch(batcher);
+        metrics.watch(budget, () -> readDeadline);
         this.modelDescription = describe(detector);
         this.modelId = modelDescription.get("id").asText();
         this.decoder = new RequestDecoder(config.maxBodyBytes(), config.maxBatchImages(),
                 config.allowUrlFetch() ? new UrlFetcher(config.maxBodyBytes(), 10_000) : null);
         this.app = Javalin.create(c -> {
             c.showJavalinBanner = false;
+            c.http.prefer405over404 = true;
             c.http.maxRequestSize = config.maxBodyBytes();
+            QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 8, 10_000);
+            threads.setName("dfd-http");
+            threads.setMaxEvictCount(MAX_THREADS); // after a burst, all idle threads leave together, not one per 10 s
+            c.jetty.threadPool = threads;
             c.jetty.multipartConfig.maxFileSize(config.maxBodyBytes(), io.javalin.config.SizeUnit.BYTES);
             c.jetty.multipartConfig.maxTotalRequestSize(config.maxBodyBytes(), io.javalin.config.SizeUnit.BYTES);
             c.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()), io.javalin.config.SizeUnit.BYTES);
-            c.jetty.modifyServer(s -> s.setStopTimeout(15_000));
+            c.jetty.modifyServer(s -> {
+                s.setStopTimeout(15_000);
+                s.setErrorHandler(new JsonErrorHandler());
+                s.addBean(new ConnectionLimit(config.maxConnections(), s));
+            });
+            c.jetty.modifyServletContextHandler(h -> h.setErrorHandler(new JsonErrorHandler()));
+            c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
         });
         routes();
     }
@@ -80,9 +125,10 @@ public final class DfdServer implements AutoCloseable {
         app.start(config.host(), config.port());
         for (Connector c : app.jettyServer().server().getConnectors()) {
             if (c instanceof ServerConnector sc) {
-                sc.setIdleTimeout(config.idleTimeoutMillis()); // slow or stalled clients are dropped
+                sc.setIdleTimeout(config.idleTimeoutMillis()); // silent clients are dropped
             }
         }
+        readDeadline = new ReadDeadline(app.jettyServer().server(), config.requestReadTimeoutMillis());
         return this;
     }
 
@@ -94,9 +140,29 @@ public final class DfdServer implements AutoCloseable {
         return modelId;
     }
 
+    /** The memory budget in bytes. */
+    public long memoryBudget() {
+        return budget.capacity();
+    }
+
+    /** The most of the memory budget ever reserved at once, in bytes. */
+    public long memoryPeak() {
+        return budget.peak();
+    }
+
+    /** Connections open now. */
+    public int openConnections() {
+        return readDeadline == null ? 0 : readDeadline.openConnections();
+    }
+
     private void routes() {
-        app.before(ctx -> ctx.attribute("dfd.start", System.nanoTime()));
-        app.before("/v1/*", this::authenticate);
+        app.before(ctx -> {
+            ctx.attribute("dfd.start", System.nanoTime());
+            String id = ErrorResponses.requestId(ctx.header(ErrorResponses.REQUEST_ID_HEADER));
+            ctx.attribute(ErrorResponses.REQUEST_ID_ATTRIBUTE, id);
+            ctx.header(ErrorResponses.REQUEST_ID_HEADER, id);
+        });
+        app.before("/v1/*", guarded(this::authenticate));
         app.after(ctx -> {
             Long start = ctx.attribute("dfd.start");
             String route = ctx.endpointHandlerPath();
@@ -112,76 +178,243 @@ public final class DfdServer implements AutoCloseable {
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         app.get("/v1/models", ctx -> ctx.json(Json.MAPPER.createObjectNode().set("models",
                 Json.MAPPER.createArrayNode().add(modelDescription))));
-        app.post("/v1/detect", ctx -> {
-            Decision decision = decision(ctx);
-            Input input = single(ctx);
-            ctx.json(detect(input, decision));
-        });
-        app.post("/v1/detect/batch", ctx -> {
-            Decision decision = decision(ctx);
-            List<Input> inputs = many(ctx);
-            // submit all first so they share batches, then collect
-            List<Object> pending = new ArrayList<>();
-            for (Input in : inputs) {
-                try {
-                    pending.add(batcher.submit(in.bytes(), in.name(), decision));
-                } catch (BatchingDetector.Overloaded e) {
-                    metrics.rejected("queue_full");
-                    throw new ApiException(503, "overloaded", e.getMessage(), 1);
-                } catch (ImageException e) {
-                    pending.add(e);
-                }
+        app.post("/v1/detect", guarded(ctx -> {
+            try (MemoryBudget.Reservation body = admitBody(ctx)) {
+                Decision decision = decision(ctx);
+                Input input = single(ctx);
+                ctx.json(detect(input, decision));
             }
-            ArrayNode results = Json.MAPPER.createArrayNode();
-            for (int i = 0; i < inputs.size(); i++) {
-                Object p = pending.get(i);
-                if (p instanceof ImageException e) {
-                    results.add(DetectionJson.of(new DetectionResult.Failure(inputs.get(i).name(), e.getMessage())));
-                } else {
-                    @SuppressWarnings("unchecked")
-                    CompletableFuture<DetectionResult> f = (CompletableFuture<DetectionResult>) p;
-                    results.add(respond(await(f)));
-                }
+        }));
+        app.post("/v1/detect/batch", guarded(ctx -> {
+            try (MemoryBudget.Reservation body = admitBody(ctx)) {
+                Decision decision = decision(ctx);
+                ctx.json(detectBatch(many(ctx), decision));
             }
-            ctx.json(Json.MAPPER.createObjectNode().put("model", modelId).set("results", results));
-        });
+        }));
         app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
         app.get("/docs", ctx -> ctx.html(ApiDocs.render(Json.MAPPER.readTree(resource("openapi.json")))));
         app.get("/", ctx -> ctx.html(resource("web/index.html")));
         app.get("/static/app.js", ctx -> ctx.contentType("text/javascript; charset=utf-8").result(resource("web/app.js")));
         app.get("/static/style.css", ctx -> ctx.contentType("text/css; charset=utf-8").result(resource("web/style.css")));
 
-        app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status, e.code, e.getMessage(), e.retryAfter));
+        app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status, e.code, e.getMessage(), e.retryAfter, null));
         app.exception(HttpResponseException.class, (e, ctx) -> {
             int status = e.getStatus();
-            String code = switch (status) {
-                case 404 -> "not_found";
-                case 405 -> "method_not_allowed";
-                case 413 -> "too_large";
-                default -> "http_" + status;
+            if (status == 405) {
+                ctx.header("Allow", String.join(", ", e.getDetails().values()));
+            }
+            String message = switch (status) {
+                case 404 -> "no route " + ctx.method().name() + " " + ctx.path() + " (see /docs)";
+                case 405 -> ctx.path() + " does not take " + ctx.method().name() + "; it takes "
+                        + String.join(", ", e.getDetails().values());
+                default -> e.getMessage();
             };
-            error(ctx, status, code, e.getMessage() == null ? "request failed" : e.getMessage(), 0);
+            error(ctx, status, JsonErrorHandler.code(status), message, 0, null);
         });
         app.exception(Exception.class, (e, ctx) -> {
-            if (e instanceof DfdException) { // a library refusal that no route mapped: the request's fault
-                error(ctx, 400, "bad_request", e.getMessage(), 0);
+            if (e instanceof UnexpectedError u && u.getCause() instanceof OutOfMemoryError) {
+                metrics.rejected("out_of_memory");
+                error(ctx, 503, "out_of_memory", "not enough memory for this request now; retry", 1, u.getCause());
+            } else if (e instanceof DfdException) { // a library refusal that no route mapped: the request's fault
+                error(ctx, 400, "bad_request", e.getMessage(), 0, null);
             } else {
-                System.err.println("dfd serve: internal error on " + ctx.method() + " " + ctx.path() + ": " + e);
-                if (System.getenv("DFD_DEBUG") != null) {
-                    e.printStackTrace();
-                }
-                error(ctx, 500, "internal", "internal error", 0);
+                Throwable cause = e instanceof UnexpectedError u ? u.getCause() : e;
+                error(ctx, 500, "internal", "internal error (" + cause + ")", 0, cause);
             }
         });
     }
 
-    private static void error(Context ctx, int status, String code, String message, int retryAfter) {
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        body.putObject("error").put("code", code).put("message", message);
+    /** An Error (OutOfMemoryError, StackOverflowError...) thrown by a route, carried to the exception mapper. */
+    private static final class UnexpectedError extends RuntimeException {
+        UnexpectedError(Error cause) {
+            super(cause);
+        }
+    }
+
+    /**
+     * The route, with Errors turned into exceptions: Javalin would answer them with an empty 500. The request's
+     * work is abandoned; the server goes on.
+     */
+    private static Handler guarded(Handler route) {
+        return ctx -> {
+            try {
+                route.handle(ctx);
+            } catch (Error e) {
+                throw new UnexpectedError(e);
+            }
+        };
+    }
+
+    /**
+     * Answers an error as JSON with the request's id and logs it in one line. Internal failures say "internal error"
+     * to the client; what went wrong is in the log.
+     */
+    private void error(Context ctx, int status, String code, String message, int retryAfter, Throwable cause) {
+        String id = ctx.attribute(ErrorResponses.REQUEST_ID_ATTRIBUTE);
+        if (id == null) {
+            id = ErrorResponses.requestId(null);
+            ctx.header(ErrorResponses.REQUEST_ID_HEADER, id);
+        }
+        if (ctx.attribute(ReadDeadline.TIMED_OUT_ATTRIBUTE) != null) { // the connection is closed already
+            status = 408;
+            code = "request_timeout";
+            message = "the request did not arrive whole within "
+                    + ReadDeadline.duration(config.requestReadTimeoutMillis());
+            metrics.rejected("read_timeout");
+        }
+        ErrorResponses.log(status, code, ctx.method().name(), ctx.path(), id, message, status >= 500 ? cause : null);
         if (retryAfter > 0) {
             ctx.header("Retry-After", Integer.toString(retryAfter));
         }
-        ctx.status(status).contentType("application/json").result(Json.write(body));
+        String said = status == 500 ? "internal error" : message;
+        ctx.status(status).contentType("application/json").result(ErrorResponses.body(code, said, id));
+    }
+
+    /**
+     * Admits a request's body by its declared length before a byte of it is read: over the body limit, 413 at once
+     * (whatever the number, the connection then closed rather than drained); the memory to read it, or 503.
+     */
+    private MemoryBudget.Reservation admitBody(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > config.maxBodyBytes()) {
+            metrics.rejected("too_large");
+            ctx.header("Connection", "close");
+            throw RequestDecoder.tooLarge("request body is " + declared + " bytes, over the limit of "
+                    + config.maxBodyBytes());
+        }
+        long bytes = cost.body(declared, ctx.contentType(), config.maxBodyBytes());
+        if (!budget.fitsAtAll(bytes)) {
+            metrics.rejected("too_large");
+            throw RequestDecoder.tooLarge("reading this body takes about " + MemoryCost.megabytes(bytes)
+                    + ", over the server's memory budget of " + MemoryCost.megabytes(budget.capacity()));
+        }
+        MemoryBudget.Reservation r = budget.tryReserve(bytes);
+        if (r == null) {
+            throw busy("reading this request takes about " + MemoryCost.megabytes(bytes));
+        }
+        return r;
+    }
+
+    private ApiException busy(String need) {
+        metrics.rejected("memory");
+        return new ApiException(503, "overloaded", "server busy: " + need + " and "
+                + MemoryCost.megabytes(budget.reserved()) + " of its " + MemoryCost.megabytes(budget.capacity())
+                + " memory budget is in use; retry shortly", 1);
+    }
+
+    /** The image could never be admitted: decoding it needs more than the whole memory budget. */
+    private static final class TooLargeForBudget extends ApiException {
+        TooLargeForBudget(String message) {
+            super(422, "image_too_large", message);
+        }
+    }
+
+    /**
+     * Queues an image for inference after admitting it: the inference queue must have room, its header must be
+     * readable and within --max-pixels, and decoding it must fit the memory budget beside what is running. The
+     * reservation shrinks to the model inputs once it is decoded, and is released when its inference ends.
+     *
+     * @throws ImageException             an unreadable header or an image over --max-pixels
+     * @throws TooLargeForBudget          decoding it needs more than the whole budget
+     * @throws ApiException               503: the queue or the budget is full now
+     * @throws BatchingDetector.Overloaded the queue filled while it was decoded
+     */
+    private CompletableFuture<DetectionResult> submit(Input input, Decision decision) {
+        if (batcher.saturated()) { // refused before spending a decode on it
+            metrics.rejected("queue_full");
+            throw new ApiException(503, "overloaded", "inference queue is full (" + config.queueCapacity()
+                    + " images or face crops)", 1);
+        }
+        ImageHeader header = ImageHeader.read(input.bytes());
+        if (header.pixels() > limits.maxPixels()) {
+            throw new ImageException("image is " + header.width() + "x" + header.height() + " = " + header.pixels()
+                    + " pixels, over the limit of " + limits.maxPixels() + " (possible decompression bomb)");
+        }
+        long bytes = cost.image(header);
+        if (!budget.fitsAtAll(bytes)) {
+            metrics.rejected("image_too_large");
+            throw new TooLargeForBudget("decoding this " + header.width() + "x" + header.height() + " "
+                    + header.format() + " takes about " + MemoryCost.megabytes(bytes) + ", over the server's memory"
+                    + " budget of " + MemoryCost.megabytes(budget.capacity()) + " (--max-memory)");
+        }
+        MemoryBudget.Reservation reservation = budget.tryReserve(bytes);
+        if (reservation == null) {
+            throw busy("decoding this " + header.width() + "x" + header.height() + " image takes about "
+                    + MemoryCost.megabytes(bytes));
+        }
+        boolean queued = false;
+        try {
+            CompletableFuture<DetectionResult> detection = prepareInTurn(() ->
+                    batcher.submit(input.bytes(), input.name(), decision));
+            reservation.shrinkTo(cost.queued(header));
+            detection.whenComplete((result, failure) -> reservation.close());
+            queued = true;
+            return detection;
+        } finally {
+            if (!queued) {
+                reservation.close();
+            }
+        }
+    }
+
+    /**
+     * Runs an image's decode, face detection and preprocessing once one of {@link #preparing}'s permits is free:
+     * CPU-bound work beyond the cores only makes every request slower. At most --queue images wait for a turn, each
+     * at most {@link #PREPARE_WAIT_MILLIS}; under a burst the rest get 503 at once instead of all finishing late.
+     */
+    private <T> T prepareInTurn(java.util.function.Supplier<T> prepare) {
+        if (waitingToPrepare.incrementAndGet() > config.queueCapacity()) {
+            waitingToPrepare.decrementAndGet();
+            metrics.rejected("busy");
+            throw new ApiException(503, "overloaded", "server busy: " + config.queueCapacity() + " images are waiting"
+                    + " to be decoded; retry shortly", 1);
+        }
+        boolean turn;
+        try {
+            turn = preparing.tryAcquire(PREPARE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "stopping", "the server is stopping", 1);
+        } finally {
+            waitingToPrepare.decrementAndGet();
+        }
+        if (!turn) {
+            metrics.rejected("busy");
+            throw new ApiException(503, "overloaded", "server busy: all " + PREPARING + " image decoders stayed busy"
+                    + " for " + PREPARE_WAIT_MILLIS + " ms; retry shortly", 1);
+        }
+        try {
+            return prepare.get();
+        } finally {
+            preparing.release();
+        }
+    }
+
+    private ObjectNode detectBatch(List<Input> inputs, Decision decision) {
+        // submit all first so they share batches, then collect
+        List<Object> pending = new ArrayList<>();
+        for (Input in : inputs) {
+            try {
+                pending.add(submit(in, decision));
+            } catch (BatchingDetector.Overloaded e) {
+                metrics.rejected("queue_full");
+                throw new ApiException(503, "overloaded", e.getMessage(), 1);
+            } catch (ImageException | TooLargeForBudget e) { // this image fails alone
+                pending.add(e.getMessage());
+            }
+        }
+        ArrayNode results = Json.MAPPER.createArrayNode();
+        for (int i = 0; i < inputs.size(); i++) {
+            Object p = pending.get(i);
+            if (p instanceof String error) {
+                results.add(DetectionJson.of(new DetectionResult.Failure(inputs.get(i).name(), error)));
+            } else {
+                @SuppressWarnings("unchecked")
+                CompletableFuture<DetectionResult> f = (CompletableFuture<DetectionResult>) p;
+                results.add(respond(await(f)));
+            }
+        }
+        return Json.MAPPER.createObjectNode().put("model", modelId).set("results", results);
     }
 
     /** Constant-time comparison of the key from Authorization: Bearer or X-API-Key. */
@@ -259,7 +492,7 @@ public final class DfdServer implements AutoCloseable {
 
         @Override
         public long contentLength() {
-            return ctx.contentLength();
+            return ctx.req().getContentLengthLong(); // ctx.contentLength() is -1 from 2^31 bytes on
         }
 
         @Override
@@ -292,13 +525,15 @@ public final class DfdServer implements AutoCloseable {
     private ObjectNode detect(Input input, Decision decision) {
         CompletableFuture<DetectionResult> detection;
         try {
-            detection = batcher.submit(input.bytes(), input.name(), decision);
+            detection = submit(input, decision);
         } catch (BatchingDetector.Overloaded e) {
             metrics.rejected("queue_full");
             throw new ApiException(503, "overloaded", e.getMessage(), 1);
         } catch (ImageException e) {
             metrics.rejected("invalid_image");
             throw new ApiException(422, "invalid_image", input.name() + ": " + e.getMessage());
+        } catch (TooLargeForBudget e) {
+            throw new TooLargeForBudget(input.name() + ": " + e.getMessage());
         }
         return respond(await(detection));
     }
@@ -385,7 +620,11 @@ public final class DfdServer implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        if (readDeadline != null) {
+            readDeadline.close();
+        }
         app.stop();
         batcher.close(15_000);
+        queueMemory.close();
     }
 }

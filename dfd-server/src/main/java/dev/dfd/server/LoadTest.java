@@ -17,6 +17,8 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -43,16 +45,7 @@ public final class LoadTest {
     private final java.util.Queue<Connection> opened = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public LoadTest(String baseUrl, List<Path> imageFiles) throws IOException {
-        this.endpoint = URI.create(baseUrl.replaceAll("/+$", "") + "/v1/detect");
-        String host = endpoint.getHost();
-        if (!"http".equals(endpoint.getScheme())) {
-            throw new IllegalArgumentException("the load test speaks plain HTTP to a local server, not "
-                    + endpoint.getScheme());
-        }
-        if (!host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("[::1]") && !host.equals("::1")) {
-            throw new IllegalArgumentException("the load test only targets a server on this machine (loopback), not "
-                    + host);
-        }
+        this.endpoint = local(baseUrl, "/v1/detect");
         this.requests = new ArrayList<>();
         for (Path p : imageFiles) {
             requests.add(request(Files.readAllBytes(p)));
@@ -60,6 +53,22 @@ public final class LoadTest {
         if (requests.isEmpty()) {
             throw new IllegalArgumentException("no images to send");
         }
+    }
+
+    /** {@code path} on the server at {@code baseUrl}, which must be plain HTTP on this machine (loopback). */
+    static URI local(String baseUrl, String path) {
+        URI uri = URI.create(baseUrl.replaceAll("/+$", "") + path);
+        String host = uri.getHost();
+        if (!"http".equals(uri.getScheme())) {
+            throw new IllegalArgumentException("the load test speaks plain HTTP to a local server, not "
+                    + uri.getScheme());
+        }
+        if (host == null || !host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("[::1]")
+                && !host.equals("::1")) {
+            throw new IllegalArgumentException("the load test only targets a server on this machine (loopback), not "
+                    + host);
+        }
+        return uri;
     }
 
     private byte[] request(byte[] image) {
@@ -108,17 +117,31 @@ public final class LoadTest {
 
     /** {@code count} requests at once over {@code connections} connections: how many are served, how many refused. */
     public Level burst(int count, int connections) throws Exception {
+        return burst(count, connections, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * As {@link #burst(int, int)}, given up after {@code maxSeconds}: requests not answered by then are counted as
+     * errors (a server under overload should refuse, not stall).
+     */
+    public Level burst(int count, int connections, double maxSeconds) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(connections);
         try {
             List<Future<long[]>> fs = new ArrayList<>();
             long start = System.nanoTime();
+            long deadline = Double.isInfinite(maxSeconds) ? Long.MAX_VALUE : start + (long) (maxSeconds * 1e9);
             for (int i = 0; i < count; i++) {
                 byte[] req = requests.get(i % requests.size());
                 fs.add(pool.submit(() -> send(req)));
             }
             List<long[]> all = new ArrayList<>();
             for (Future<long[]> f : fs) {
-                all.add(f.get());
+                try {
+                    all.add(deadline == Long.MAX_VALUE ? f.get()
+                            : f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                } catch (TimeoutException late) {
+                    all.add(new long[]{-1, System.nanoTime() - start});
+                }
             }
             return summarize("burst " + count, connections, all, (System.nanoTime() - start) / 1e9);
         } finally {
@@ -133,7 +156,7 @@ public final class LoadTest {
         }
     }
 
-    private static int port(URI uri) {
+    static int port(URI uri) {
         return uri.getPort() < 0 ? 80 : uri.getPort();
     }
 
@@ -158,7 +181,7 @@ public final class LoadTest {
     }
 
     /** A keep-alive HTTP/1.1 connection that sends prepared requests and reads (and discards) the responses. */
-    private static final class Connection {
+    static final class Connection {
         private final Socket socket;
         private final OutputStream out;
         private final InputStream in;

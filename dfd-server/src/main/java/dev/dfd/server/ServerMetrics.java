@@ -3,12 +3,20 @@ package dev.dfd.server;
 import dev.dfd.BatchingDetector;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -23,6 +31,7 @@ final class ServerMetrics implements BatchingDetector.Listener {
     private final AtomicLong windowStart = new AtomicLong(System.nanoTime());
     private final AtomicLong windowImages = new AtomicLong();
     private volatile double imagesPerSecond;
+    private Supplier<ReadDeadline> deadline = () -> null;
 
     ServerMetrics() {
         batchSizes = DistributionSummary.builder("dfd.batch.size").description("images per inference call")
@@ -38,6 +47,47 @@ final class ServerMetrics implements BatchingDetector.Listener {
     void watch(BatchingDetector batcher) {
         Gauge.builder("dfd.queue.depth", batcher, BatchingDetector::queueDepth)
                 .description("images waiting for inference").register(registry);
+    }
+
+    /**
+     * Reports what admission holds and what the process uses: the memory budget and its reservations, open
+     * connections and those closed for missing the read deadline, live threads, heap in use and resident memory.
+     */
+    void watch(MemoryBudget budget, Supplier<ReadDeadline> deadline) {
+        this.deadline = deadline; // gauges hold their state weakly: this object keeps the supplier alive
+        Gauge.builder("dfd.memory.budget", budget, MemoryBudget::capacity).baseUnit("bytes")
+                .description("memory budget for request bodies, decoding and queued model inputs").register(registry);
+        Gauge.builder("dfd.memory.reserved", budget, MemoryBudget::reserved).baseUnit("bytes")
+                .description("memory reserved by requests now").register(registry);
+        Gauge.builder("dfd.memory.reserved.peak", budget, MemoryBudget::peak).baseUnit("bytes")
+                .description("most memory ever reserved at once").register(registry);
+        Gauge.builder("dfd.open.connections", this, m -> m.deadline.get() == null ? 0
+                        : m.deadline.get().openConnections()).description("HTTP connections open now").register(registry);
+        FunctionCounter.builder("dfd.read.timeouts", this, m -> m.deadline.get() == null ? 0 : m.deadline.get().closed())
+                .description("connections closed because their request did not arrive whole in time")
+                .register(registry);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Gauge.builder("dfd.threads", threads, ThreadMXBean::getThreadCount).description("live JVM threads")
+                .register(registry);
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        Gauge.builder("dfd.heap.used", memory, m -> m.getHeapMemoryUsage().getUsed()).baseUnit("bytes")
+                .description("heap in use (live and not yet collected)").register(registry);
+        Gauge.builder("dfd.resident.memory", ServerMetrics::residentBytes).baseUnit("bytes")
+                .description("resident set size of the process (Linux; NaN elsewhere)").register(registry);
+    }
+
+    /** VmRSS from /proc/self/status, or NaN where there is none. */
+    static double residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024.0; // "VmRSS:   123456 kB"
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or no procfs
+        }
+        return Double.NaN;
     }
 
     @Override

@@ -19,7 +19,7 @@ class LoadTestTest {
         Path images = Fixtures.dir().resolve("images");
         try (Detector detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withThreads(1));
              DfdServer server = new DfdServer(detector, new ServerConfig("127.0.0.1", 0, null, 4, 1, 4, 1 << 20, 4,
-                     false, 5_000, 10_000)).start()) {
+                     false, 5_000, 10_000, 256L << 20, 5_000, 128)).start()) {
             LoadTest load = new LoadTest("http://127.0.0.1:" + server.port(),
                     List.of(images.resolve("noise_64x48.png"), images.resolve("grad_37x23.png")));
             LoadTest.Level level = load.closedLoop(2, 1.0);

@@ -46,7 +46,7 @@ class ServerApiTest {
         detector = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withThreads(1)
                 .withLimits(new DecodeLimits(MAX_BODY, 1_000_000)));
         server = new DfdServer(detector, new ServerConfig("127.0.0.1", 0, null, 8, 2, 64, MAX_BODY, 4, false, 5_000,
-                10_000)).start();
+                10_000, 256L << 20, 5_000, 64)).start();
         port = server.port();
     }
 
@@ -267,7 +267,7 @@ class ServerApiTest {
     @Test
     void overloadIsRefusedImmediately() throws Exception {
         try (DfdServer small = new DfdServer(detector, new ServerConfig("127.0.0.1", 0, null, 1, 0, 1, MAX_BODY, 4,
-                false, 5_000, 10_000)).start()) {
+                false, 5_000, 10_000, 256L << 20, 5_000, 64)).start()) {
             byte[] png = Files.readAllBytes(image("noise_64x48.png"));
             int rejected = 0;
             for (int round = 0; round < 5 && rejected == 0; round++) {

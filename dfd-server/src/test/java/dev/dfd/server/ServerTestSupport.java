@@ -53,4 +53,48 @@ final class ServerTestSupport {
 
     record Multipart(String contentType, byte[] body) {
     }
+
+    /** A response read off a raw socket: status, headers (names lower-cased, first value), body. */
+    record RawResponse(int status, java.util.Map<String, String> headers, String body) {
+        String header(String name) {
+            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /**
+     * Sends bytes as they are (malformed requests included) on a new connection and reads one response: the body by
+     * its Content-Length, or to the end of the connection.
+     */
+    static RawResponse raw(int port, byte[] request) throws IOException {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request);
+            s.getOutputStream().flush();
+            java.io.InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+            String statusLine = line(in);
+            java.util.Map<String, String> headers = new java.util.HashMap<>();
+            for (String h = line(in); !h.isEmpty(); h = line(in)) {
+                int colon = h.indexOf(':');
+                headers.putIfAbsent(h.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                        h.substring(colon + 1).trim());
+            }
+            String length = headers.get("content-length");
+            byte[] body = length == null ? in.readAllBytes() : in.readNBytes(Integer.parseInt(length));
+            return new RawResponse(Integer.parseInt(statusLine.split(" ")[1]), headers,
+                    new String(body, StandardCharsets.UTF_8));
+        }
+    }
+
+    private static String line(java.io.InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new IOException("connection closed after \"" + b + "\"");
+            }
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
+    }
 }
