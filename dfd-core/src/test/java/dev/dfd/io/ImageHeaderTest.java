@@ -107,7 +107,9 @@ class ImageHeaderTest {
             ImageHeader h = ImageHeader.read(images.get(i));
             assertTrue(large[i] >= 3L * h.pixels(), h + ": the recording saw the RGB image (" + large[i] + ")");
             assertTrue(large[i] <= h.decodeBytes(), h + " allocated " + large[i] + " in large buffers");
-            assertTrue(h.decodeBytes() < 3 * large[i] + ImageHeader.DECODE_OVERHEAD, h + " is a loose guess");
+            // JPEG and 8-bit PNG decode straight into the RGB buffer, which the header does not assume (it counts the
+            // reader's raster too): within 6x of what the heap saw, a progressive JPEG's native coefficients included
+            assertTrue(h.decodeBytes() < 6 * large[i] + ImageHeader.DECODE_OVERHEAD, h + " is a loose guess");
         }
     }
 
