@@ -258,16 +258,43 @@ public final class DfdServer implements AutoCloseable {
         if (ctx.attribute(ReadDeadline.TIMED_OUT_ATTRIBUTE) != null) { // the connection is closed already
             status = 408;
             code = "request_timeout";
-            message = "the request did not arrive whole within "
-                    + ReadDeadline.duration(config.requestReadTimeoutMillis());
+            message = "the request body did not arrive within "
+                    + ReadDeadline.duration(config.requestReadTimeoutMillis()) + " of the server starting to read it";
             metrics.rejected("read_timeout");
         }
         ErrorResponses.log(status, code, ctx.method().name(), ctx.path(), id, message, status >= 500 ? cause : null);
+        if (status != 408 && status != 413) {
+            discardUnreadBody(ctx);
+        }
         if (retryAfter > 0) {
             ctx.header("Retry-After", Integer.toString(retryAfter));
         }
         String said = status == 500 ? "internal error" : message;
         ctx.status(status).contentType("application/json").result(ErrorResponses.body(code, said, id));
+    }
+
+    /**
+     * Reads and drops what is left of a body refused before it was read (503, 401, 415...), at most the body limit
+     * and nothing kept: a client still sending it then reads the answer, where closing the connection on unread data
+     * would reset it and lose the answer. Slow senders are cut by the read deadline.
+     */
+    private void discardUnreadBody(Context ctx) {
+        if (ctx.req().getContentLengthLong() > config.maxBodyBytes()) {
+            return;
+        }
+        if (ctx.attribute(ReadDeadline.BODY_READ_STARTED_ATTRIBUTE) == null) {
+            ctx.attribute(ReadDeadline.BODY_READ_STARTED_ATTRIBUTE, System.nanoTime());
+        }
+        try {
+            InputStream in = ctx.req().getInputStream();
+            byte[] sink = new byte[8192];
+            long dropped = 0;
+            for (int n; dropped <= config.maxBodyBytes() && (n = in.read(sink)) > 0; ) {
+                dropped += n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // read already (multipart parts, a JSON body) or the connection is gone: nothing left to drop
+        }
     }
 
     /**
@@ -311,8 +338,9 @@ public final class DfdServer implements AutoCloseable {
 
     /**
      * Queues an image for inference after admitting it: the inference queue must have room, its header must be
-     * readable and within --max-pixels, and decoding it must fit the memory budget beside what is running. The
-     * reservation shrinks to the model inputs once it is decoded, and is released when its inference ends.
+     * readable and within --max-pixels, a decoder must be free within a second, and decoding it must fit the memory
+     * budget beside what is running. The reservation shrinks to the model inputs once it is decoded, and is
+     * released when its inference ends.
      *
      * @throws ImageException             an unreadable header or an image over --max-pixels
      * @throws TooLargeForBudget          decoding it needs more than the whole budget
@@ -337,24 +365,25 @@ public final class DfdServer implements AutoCloseable {
                     + header.format() + " takes about " + MemoryCost.megabytes(bytes) + ", over the server's memory"
                     + " budget of " + MemoryCost.megabytes(budget.capacity()) + " (--max-memory)");
         }
-        MemoryBudget.Reservation reservation = budget.tryReserve(bytes);
-        if (reservation == null) {
-            throw busy("decoding this " + header.width() + "x" + header.height() + " image takes about "
-                    + MemoryCost.megabytes(bytes));
-        }
-        boolean queued = false;
-        try {
-            CompletableFuture<DetectionResult> detection = prepareInTurn(() ->
-                    batcher.submit(input.bytes(), input.name(), decision));
-            reservation.shrinkTo(cost.queued(header));
-            detection.whenComplete((result, failure) -> reservation.close());
-            queued = true;
-            return detection;
-        } finally {
-            if (!queued) {
-                reservation.close();
+        return prepareInTurn(() -> { // memory is reserved only once the image's turn to be decoded has come
+            MemoryBudget.Reservation reservation = budget.tryReserve(bytes);
+            if (reservation == null) {
+                throw busy("decoding this " + header.width() + "x" + header.height() + " image takes about "
+                        + MemoryCost.megabytes(bytes));
             }
-        }
+            boolean queued = false;
+            try {
+                CompletableFuture<DetectionResult> detection = batcher.submit(input.bytes(), input.name(), decision);
+                reservation.shrinkTo(cost.queued(header));
+                detection.whenComplete((result, failure) -> reservation.close());
+                queued = true;
+                return detection;
+            } finally {
+                if (!queued) {
+                    reservation.close();
+                }
+            }
+        });
     }
 
     /**
@@ -473,6 +502,7 @@ public final class DfdServer implements AutoCloseable {
     }
 
     private List<Input> many(Context ctx) {
+        ctx.attribute(ReadDeadline.BODY_READ_STARTED_ATTRIBUTE, System.nanoTime());
         try {
             return decoder.decode(new JavalinRequest(ctx, config.maxBodyBytes()));
         } catch (ApiException e) {
