@@ -36,8 +36,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The HTTP service: a thin shell over {@link BatchingDetector}. Every error is {@code {"error": {"code", "message",
@@ -69,8 +72,8 @@ public final class DfdServer implements AutoCloseable {
     static final int PREPARING = Math.max(1, Runtime.getRuntime().availableProcessors());
     /** How long an admitted image waits for a decoder before 503. */
     static final long PREPARE_WAIT_MILLIS = 1_000;
-    private final java.util.concurrent.Semaphore preparing = new java.util.concurrent.Semaphore(PREPARING, true);
-    private final java.util.concurrent.atomic.AtomicInteger waitingToPrepare = new java.util.concurrent.atomic.AtomicInteger();
+    private final Semaphore preparing = new Semaphore(PREPARING, true);
+    private final AtomicInteger waitingToPrepare = new AtomicInteger();
 
     public DfdServer(Detector detector, ServerConfig config) {
         this.detector = detector;
@@ -88,7 +91,8 @@ public final class DfdServer implements AutoCloseable {
         if (queueMemory == null || budget.capacity() - queueBytes < MemoryCost.REQUEST_OVERHEAD) {
             throw new DfdException("a memory budget of " + MemoryCost.megabytes(budget.capacity()) + " cannot hold"
                     + " the inference queue (" + config.queueCapacity() + " model inputs, "
-                    + MemoryCost.megabytes(queueBytes) + ") and requests beside it; raise --max-memory or lower --queue");
+                    + MemoryCost.megabytes(queueBytes) + ") and requests beside it; raise --max-memory or lower"
+                    + " --queue");
         }
         this.metrics = new ServerMetrics();
         this.batcher = new BatchingDetector(detector, new BatchingDetector.Config(config.maxBatch(),
@@ -391,7 +395,7 @@ public final class DfdServer implements AutoCloseable {
      * CPU-bound work beyond the cores only makes every request slower. At most --queue images wait for a turn, each
      * at most {@link #PREPARE_WAIT_MILLIS}; under a burst the rest get 503 at once instead of all finishing late.
      */
-    private <T> T prepareInTurn(java.util.function.Supplier<T> prepare) {
+    private <T> T prepareInTurn(Supplier<T> prepare) {
         if (waitingToPrepare.incrementAndGet() > config.queueCapacity()) {
             waitingToPrepare.decrementAndGet();
             metrics.rejected("busy");
