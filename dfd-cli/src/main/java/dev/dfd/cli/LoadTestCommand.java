@@ -114,11 +114,12 @@ final class LoadTestCommand implements Callable<Integer> {
         }
         System.out.print(report.text());
         if (csv != null) {
-            StringBuilder b = new StringBuilder("t_s,rss_mb,heap_mb,threads,connections,reserved_mb,requests,ok,"
-                    + "rejected,refused,unexpected,p50_ms,p99_ms\n");
+            StringBuilder b = new StringBuilder("t_s,rss_mb,heap_mb,heap_committed_mb,threads,connections,reserved_mb,"
+                    + "requests,ok,rejected,refused,unexpected,p50_ms,p99_ms\n");
             for (Soak.Sample x : report.samples()) {
-                b.append(String.format(java.util.Locale.ROOT, "%.1f,%.1f,%.1f,%.0f,%.0f,%.1f,%d,%d,%d,%d,%d,%.1f,%.1f%n",
-                        x.t(), x.rssMb(), x.heapMb(), x.threads(), x.connections(), x.reservedMb(), x.requests(),
+                b.append(String.format(java.util.Locale.ROOT,
+                        "%.1f,%.1f,%.1f,%.1f,%.0f,%.0f,%.1f,%d,%d,%d,%d,%d,%.1f,%.1f%n", x.t(), x.rssMb(), x.heapMb(),
+                        x.heapCommittedMb(), x.threads(), x.connections(), x.reservedMb(), x.requests(),
                         x.ok(), x.rejected(), x.refused(), x.unexpected(), x.p50(), x.p99()));
             }
             Files.writeString(csv, b.toString());

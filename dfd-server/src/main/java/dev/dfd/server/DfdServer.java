@@ -36,8 +36,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The HTTP service: a thin shell over {@link BatchingDetector}. Every error is {@code {"error": {"code", "message",
@@ -69,8 +72,8 @@ public final class DfdServer implements AutoCloseable {
     static final int PREPARING = Math.max(1, Runtime.getRuntime().availableProcessors());
     /** How long an admitted image waits for a decoder before 503. */
     static final long PREPARE_WAIT_MILLIS = 1_000;
-    private final java.util.concurrent.Semaphore preparing = new java.util.concurrent.Semaphore(PREPARING, true);
-    private final java.util.concurrent.atomic.AtomicInteger waitingToPrepare = new java.util.concurrent.atomic.AtomicInteger();
+    private final Semaphore preparing = new Semaphore(PREPARING, true);
+    private final AtomicInteger waitingToPrepare = new AtomicInteger();
 
     public DfdServer(Detector detector, ServerConfig config) {
         this.detector = detector;
@@ -88,7 +91,8 @@ public final class DfdServer implements AutoCloseable {
         if (queueMemory == null || budget.capacity() - queueBytes < MemoryCost.REQUEST_OVERHEAD) {
             throw new DfdException("a memory budget of " + MemoryCost.megabytes(budget.capacity()) + " cannot hold"
                     + " the inference queue (" + config.queueCapacity() + " model inputs, "
-                    + MemoryCost.megabytes(queueBytes) + ") and requests beside it; raise --max-memory or lower --queue");
+                    + MemoryCost.megabytes(queueBytes) + ") and requests beside it; raise --max-memory or lower"
+                    + " --queue");
         }
         this.metrics = new ServerMetrics();
         this.batcher = new BatchingDetector(detector, new BatchingDetector.Config(config.maxBatch(),
@@ -258,16 +262,43 @@ public final class DfdServer implements AutoCloseable {
         if (ctx.attribute(ReadDeadline.TIMED_OUT_ATTRIBUTE) != null) { // the connection is closed already
             status = 408;
             code = "request_timeout";
-            message = "the request did not arrive whole within "
-                    + ReadDeadline.duration(config.requestReadTimeoutMillis());
+            message = "the request body did not arrive within "
+                    + ReadDeadline.duration(config.requestReadTimeoutMillis()) + " of the server starting to read it";
             metrics.rejected("read_timeout");
         }
         ErrorResponses.log(status, code, ctx.method().name(), ctx.path(), id, message, status >= 500 ? cause : null);
+        if (status != 408 && status != 413) {
+            discardUnreadBody(ctx);
+        }
         if (retryAfter > 0) {
             ctx.header("Retry-After", Integer.toString(retryAfter));
         }
         String said = status == 500 ? "internal error" : message;
         ctx.status(status).contentType("application/json").result(ErrorResponses.body(code, said, id));
+    }
+
+    /**
+     * Reads and drops what is left of a body refused before it was read (503, 401, 415...), at most the body limit
+     * and nothing kept: a client still sending it then reads the answer, where closing the connection on unread data
+     * would reset it and lose the answer. Slow senders are cut by the read deadline.
+     */
+    private void discardUnreadBody(Context ctx) {
+        if (ctx.req().getContentLengthLong() > config.maxBodyBytes()) {
+            return;
+        }
+        if (ctx.attribute(ReadDeadline.BODY_READ_STARTED_ATTRIBUTE) == null) {
+            ctx.attribute(ReadDeadline.BODY_READ_STARTED_ATTRIBUTE, System.nanoTime());
+        }
+        try {
+            InputStream in = ctx.req().getInputStream();
+            byte[] sink = new byte[8192];
+            long dropped = 0;
+            for (int n; dropped <= config.maxBodyBytes() && (n = in.read(sink)) > 0; ) {
+                dropped += n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // read already (multipart parts, a JSON body) or the connection is gone: nothing left to drop
+        }
     }
 
     /**
@@ -311,8 +342,9 @@ public final class DfdServer implements AutoCloseable {
 
     /**
      * Queues an image for inference after admitting it: the inference queue must have room, its header must be
-     * readable and within --max-pixels, and decoding it must fit the memory budget beside what is running. The
-     * reservation shrinks to the model inputs once it is decoded, and is released when its inference ends.
+     * readable and within --max-pixels, a decoder must be free within a second, and decoding it must fit the memory
+     * budget beside what is running. The reservation shrinks to the model inputs once it is decoded, and is
+     * released when its inference ends.
      *
      * @throws ImageException             an unreadable header or an image over --max-pixels
      * @throws TooLargeForBudget          decoding it needs more than the whole budget
@@ -337,24 +369,25 @@ public final class DfdServer implements AutoCloseable {
                     + header.format() + " takes about " + MemoryCost.megabytes(bytes) + ", over the server's memory"
                     + " budget of " + MemoryCost.megabytes(budget.capacity()) + " (--max-memory)");
         }
-        MemoryBudget.Reservation reservation = budget.tryReserve(bytes);
-        if (reservation == null) {
-            throw busy("decoding this " + header.width() + "x" + header.height() + " image takes about "
-                    + MemoryCost.megabytes(bytes));
-        }
-        boolean queued = false;
-        try {
-            CompletableFuture<DetectionResult> detection = prepareInTurn(() ->
-                    batcher.submit(input.bytes(), input.name(), decision));
-            reservation.shrinkTo(cost.queued(header));
-            detection.whenComplete((result, failure) -> reservation.close());
-            queued = true;
-            return detection;
-        } finally {
-            if (!queued) {
-                reservation.close();
+        return prepareInTurn(() -> { // memory is reserved only once the image's turn to be decoded has come
+            MemoryBudget.Reservation reservation = budget.tryReserve(bytes);
+            if (reservation == null) {
+                throw busy("decoding this " + header.width() + "x" + header.height() + " image takes about "
+                        + MemoryCost.megabytes(bytes));
             }
-        }
+            boolean queued = false;
+            try {
+                CompletableFuture<DetectionResult> detection = batcher.submit(input.bytes(), input.name(), decision);
+                reservation.shrinkTo(cost.queued(header));
+                detection.whenComplete((result, failure) -> reservation.close());
+                queued = true;
+                return detection;
+            } finally {
+                if (!queued) {
+                    reservation.close();
+                }
+            }
+        });
     }
 
     /**
@@ -362,7 +395,7 @@ public final class DfdServer implements AutoCloseable {
      * CPU-bound work beyond the cores only makes every request slower. At most --queue images wait for a turn, each
      * at most {@link #PREPARE_WAIT_MILLIS}; under a burst the rest get 503 at once instead of all finishing late.
      */
-    private <T> T prepareInTurn(java.util.function.Supplier<T> prepare) {
+    private <T> T prepareInTurn(Supplier<T> prepare) {
         if (waitingToPrepare.incrementAndGet() > config.queueCapacity()) {
             waitingToPrepare.decrementAndGet();
             metrics.rejected("busy");
@@ -473,6 +506,7 @@ public final class DfdServer implements AutoCloseable {
     }
 
     private List<Input> many(Context ctx) {
+        ctx.attribute(ReadDeadline.BODY_READ_STARTED_ATTRIBUTE, System.nanoTime());
         try {
             return decoder.decode(new JavalinRequest(ctx, config.maxBodyBytes()));
         } catch (ApiException e) {

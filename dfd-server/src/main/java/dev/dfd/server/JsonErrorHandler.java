@@ -34,9 +34,9 @@ final class JsonErrorHandler extends ErrorHandler {
                 : ErrorResponses.requestId(request.getHeader(ErrorResponses.REQUEST_ID_HEADER));
         Throwable cause = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable t ? t : null;
         // an internal failure's message is for the log, not the client
-        String said = status >= 500 ? "internal error" : message != null ? message : HttpStatus.getMessage(status);
+        String said = status == 500 ? "internal error" : message != null ? message : HttpStatus.getMessage(status);
         ErrorResponses.log(status, code(status), request.getMethod(), request.getRequestURI(), id,
-                cause == null ? said : said + " (" + cause + ")", status >= 500 ? cause : null);
+                cause == null ? said : said + " (" + cause + ")", status == 500 ? cause : null);
         byte[] body = ErrorResponses.body(code(status), said, id).getBytes(StandardCharsets.UTF_8);
         response.setHeader(ErrorResponses.REQUEST_ID_HEADER, id);
         response.setContentType("application/json");

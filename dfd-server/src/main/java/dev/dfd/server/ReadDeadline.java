@@ -13,14 +13,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A total deadline for each request to arrive, headers and body, counted from its first byte. Jetty's idle timeout
- * restarts with every byte, so a client trickling a byte every few seconds would keep its connection (and, once
- * its headers are in, a server thread blocked reading its body) forever; this closes it once the deadline passes.
- * A request that has arrived whole is never cut, however long it then takes to answer.
+ * Deadlines for a request to arrive: its request line and headers within the deadline of their first byte, its body
+ * within the deadline of when its route starts reading it. Jetty's idle timeout restarts with every byte, so a
+ * client trickling a byte every few seconds would keep its connection (and, once its headers are in, a server thread
+ * blocked reading its body) forever; this closes it once a deadline passes. Only the client's slowness counts: a
+ * request waiting for a thread, or for its route to read it, is not cut, and neither is one that has arrived whole,
+ * however long it then takes to answer.
  */
 final class ReadDeadline implements AutoCloseable {
     /** Set on a request whose connection this closed, so its error is logged as a timeout. */
     static final String TIMED_OUT_ATTRIBUTE = "dfd.read_timed_out";
+    /** Set by a route when it starts reading the body (System.nanoTime()): the body's deadline counts from then. */
+    static final String BODY_READ_STARTED_ATTRIBUTE = "dfd.body_read_started";
 
     private final Server server;
     private final long deadlineNanos;
@@ -58,32 +62,49 @@ final class ReadDeadline implements AutoCloseable {
         long now = System.nanoTime();
         for (Connector c : server.getConnectors()) {
             for (EndPoint endPoint : c.getConnectedEndPoints()) {
-                if (endPoint.getConnection() instanceof HttpConnection http && arriving(http.getParser())
-                        && now - http.getBeginNanoTime() > deadlineNanos) {
-                    expire(endPoint, http, now);
+                if (endPoint.getConnection() instanceof HttpConnection http) {
+                    long since = arrivingSince(http);
+                    if (since != NOT_ARRIVING && now - since > deadlineNanos) {
+                        expire(endPoint, http, now - since);
+                    }
                 }
             }
         }
     }
 
-    /** Between the first byte of a request and its last: request line, headers or body still coming. */
-    private static boolean arriving(HttpParser parser) {
+    private static final long NOT_ARRIVING = Long.MIN_VALUE;
+
+    /**
+     * When the part of the request still arriving started: its first byte while the request line or headers are
+     * incomplete, the start of its route's read while the body is; NOT_ARRIVING otherwise (between requests, arrived
+     * whole, or a body no route is reading yet).
+     */
+    private static long arrivingSince(HttpConnection http) {
+        HttpParser parser = http.getParser();
         HttpParser.State state = parser.getState();
-        return state != HttpParser.State.START && state != HttpParser.State.CONTENT_END
-                && (parser.inHeaderState() || parser.inContentState());
+        if (state == HttpParser.State.START || state == HttpParser.State.CONTENT_END) {
+            return NOT_ARRIVING;
+        }
+        if (parser.inHeaderState()) {
+            return http.getBeginNanoTime();
+        }
+        if (parser.inContentState() && http.getHttpChannel().getRequest() != null
+                && http.getHttpChannel().getRequest().getAttribute(BODY_READ_STARTED_ATTRIBUTE) instanceof Long t) {
+            return t;
+        }
+        return NOT_ARRIVING;
     }
 
-    private void expire(EndPoint endPoint, HttpConnection http, long now) {
+    private void expire(EndPoint endPoint, HttpConnection http, long waitedNanos) {
         closed.incrementAndGet();
         Request request = http.getHttpChannel().getRequest();
-        boolean dispatched = http.getParser().inContentState() && request != null;
-        if (dispatched) { // its route is blocked reading the body: it logs the failure with the request's id
+        if (http.getParser().inContentState() && request != null) { // its route logs the failure with its id
             request.setAttribute(TIMED_OUT_ATTRIBUTE, Boolean.TRUE);
         } else { // still in its request line or headers: no route has seen it
             ErrorResponses.log(408, "request_timeout", "-", "-", ErrorResponses.requestId(null),
-                    "closed the connection from " + endPoint.getRemoteSocketAddress() + ": its request did not arrive"
-                            + " whole within " + duration(TimeUnit.NANOSECONDS.toMillis(deadlineNanos)) + " ("
-                            + TimeUnit.NANOSECONDS.toMillis(now - http.getBeginNanoTime()) + " ms so far)", null);
+                    "closed the connection from " + endPoint.getRemoteSocketAddress() + ": its request line and"
+                            + " headers did not arrive within " + duration(TimeUnit.NANOSECONDS.toMillis(deadlineNanos))
+                            + " (" + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms so far)", null);
         }
         endPoint.close();
     }

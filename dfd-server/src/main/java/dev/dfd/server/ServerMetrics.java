@@ -72,6 +72,10 @@ final class ServerMetrics implements BatchingDetector.Listener {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         Gauge.builder("dfd.heap.used", memory, m -> m.getHeapMemoryUsage().getUsed()).baseUnit("bytes")
                 .description("heap in use (live and not yet collected)").register(registry);
+        Gauge.builder("dfd.heap.committed", memory, m -> m.getHeapMemoryUsage().getCommitted()).baseUnit("bytes")
+                .description("heap the JVM has taken from the system").register(registry);
+        Gauge.builder("dfd.heap.max", memory, m -> m.getHeapMemoryUsage().getMax()).baseUnit("bytes")
+                .description("heap the JVM may grow to").register(registry);
         Gauge.builder("dfd.resident.memory", ServerMetrics::residentBytes).baseUnit("bytes")
                 .description("resident set size of the process (Linux; NaN elsewhere)").register(registry);
     }

