@@ -252,6 +252,7 @@ public final class Soak {
         new java.util.Random(16).nextBytes(garbage);
         requests.get(Kind.GARBAGE).add(post("image/jpeg", garbage));
         if (jpeg != null) { // a real photo's frame header rewritten: the scan data ends long before the pixels do
+            // (a photo too small to be a complete file of the claimed size is refused as truncated from its header)
             requests.get(Kind.CLAIMS_9000).add(post("image/jpeg", claiming(jpeg, 9000, 9000)));
             requests.get(Kind.CLAIMS_4000).add(post("image/jpeg", claiming(jpeg, 4000, 3000)));
         }
