@@ -78,6 +78,11 @@ public record ImageHeader(ImageFormat format, int width, int height, long decode
                 if (width <= 0 || height <= 0) {
                     throw new ImageException("invalid " + format + " header: size " + width + "x" + height);
                 }
+                long least = smallestFile(format, width, height);
+                if (bytes.length < least) {
+                    throw new ImageException("truncated " + format + " data: " + bytes.length + " bytes cannot hold a "
+                            + width + "x" + height + " image (at least " + least + ")");
+                }
                 // the decoder's raster, then its RGB copy; a progressive JPEG's decoder also keeps every component's
                 // coefficients (2 bytes a sample) for the whole image, in native memory
                 long perPixel = rasterBytesPerPixel(reader) + 3 + orientationCopy;
@@ -100,6 +105,20 @@ public record ImageHeader(ImageFormat format, int width, int height, long decode
             }
         }
         throw first != null ? first : new ImageException("no " + format + " decoder is available in this Java runtime");
+    }
+
+    /**
+     * The fewest bytes a complete file of this size can have, where the format's coding puts a floor under it: a
+     * Huffman-coded JPEG spends at least one bit on every 8x8 block (its DC code), and PNG's deflate stream cannot
+     * compress more than 1032:1 the at least one bit a pixel it holds. A file smaller than that is truncated, and is
+     * refused before its claimed size is allocated; other formats get no floor (0).
+     */
+    static long smallestFile(ImageFormat format, int width, int height) {
+        return switch (format) {
+            case JPEG -> ((width + 7L) / 8) * ((height + 7L) / 8) / 8;
+            case PNG -> (long) width * height / 8 / 1032;
+            default -> 0;
+        };
     }
 
     /**

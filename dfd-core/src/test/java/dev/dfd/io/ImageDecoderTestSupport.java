@@ -17,10 +17,25 @@ public final class ImageDecoderTestSupport {
     }
 
     /**
-     * A small baseline JPEG (a few KB of 64x64 noise) whose frame header claims width x height: its scan data ends
-     * long before the claimed pixels do.
+     * A baseline JPEG whose frame header claims width x height, padded with comment segments to the smallest size a
+     * complete file of that size could have (one bit per 8x8 block): it passes every check on the header and fails
+     * only when decoded, its scan data (64x64 noise) ending long before the claimed pixels do.
      */
     public static byte[] jpegClaiming(int width, int height) throws IOException {
+        byte[] tiny = tinyJpegClaiming(width, height);
+        long least = ImageHeader.smallestFile(ImageFormat.JPEG, width, height);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(tiny, 0, 2); // SOI
+        for (long padded = tiny.length; padded < least; padded += 65_537) {
+            out.write(new byte[]{(byte) 0xFF, (byte) 0xFE, (byte) 0xFF, (byte) 0xFF}); // COM of 65,533 bytes
+            out.write(new byte[65_533]);
+        }
+        out.write(tiny, 2, tiny.length - 2);
+        return out.toByteArray();
+    }
+
+    /** The same claim in a few KB, too small to be a complete file of that size. */
+    public static byte[] tinyJpegClaiming(int width, int height) throws IOException {
         BufferedImage noise = new BufferedImage(64, 64, BufferedImage.TYPE_3BYTE_BGR);
         Random r = new Random(width * 31L + height);
         for (int y = 0; y < 64; y++) {

@@ -113,21 +113,36 @@ class ImageHeaderTest {
         }
     }
 
-    /** A few KB claiming 9000x9000: the header is read without touching a pixel, and the bound says what it costs. */
+    /**
+     * A JPEG claiming 9000x9000 that is as large as such a file could be: its header is read without touching a
+     * pixel, and the bound says what decoding it would cost. The same claim in a few KB (or a PNG's in 70 bytes) is
+     * refused as truncated from the header alone.
+     */
     @Test
     void claimedSizeIsReadWithoutDecoding() throws IOException {
-        for (byte[] bytes : List.of(ImageDecoderTestSupport.jpegClaiming(9000, 9000),
+        byte[] plausible = ImageDecoderTestSupport.jpegClaiming(9000, 9000);
+        assertTrue(plausible.length >= 9000 / 8 * (9000 / 8) / 8, "padded to " + plausible.length);
+        ImageHeader.read(plausible);
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        ImageHeader h = ImageHeader.read(plausible);
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(9000, h.width());
+        assertEquals(9000, h.height());
+        assertTrue(h.decodeBytes() > 6L * 81_000_000, "raster and RGB copy at least: " + h);
+        assertTrue(allocated < 2_000_000, "reading the header allocated " + allocated);
+
+        for (byte[] tiny : List.of(ImageDecoderTestSupport.tinyJpegClaiming(9000, 9000),
                 ImageDecoderTestSupport.pngClaiming(9000, 9000))) {
-            assertTrue(bytes.length < 8_000, "a small file: " + bytes.length);
-            ImageHeader.read(bytes);
-            long before = THREADS.getCurrentThreadAllocatedBytes();
-            ImageHeader h = ImageHeader.read(bytes);
-            long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
-            assertEquals(9000, h.width());
-            assertEquals(9000, h.height());
-            assertTrue(h.decodeBytes() > 6L * 81_000_000, "raster and RGB copy at least: " + h);
-            assertTrue(allocated < 2_000_000, "reading the header allocated " + allocated);
+            assertTrue(tiny.length < 8_000);
+            before = THREADS.getCurrentThreadAllocatedBytes();
+            String message = assertThrows(ImageException.class, () -> ImageHeader.read(tiny)).getMessage();
+            allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(message.startsWith("truncated ") && message.contains("cannot hold a 9000x9000 image"), message);
+            assertTrue(allocated < 2_000_000, "refusing it allocated " + allocated);
         }
+        byte[] photo = encode(pattern(1600, 1000, BufferedImage.TYPE_3BYTE_BGR), "jpeg");
+        assertTrue(photo.length > 10 * ImageHeader.smallestFile(ImageFormat.JPEG, 1600, 1000),
+                "a real photo is far above the floor: " + photo.length);
     }
 
     @Test

@@ -278,9 +278,21 @@ public final class Soak {
         return b.length > 3 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8 && (b[2] & 0xFF) == 0xFF;
     }
 
-    /** The JPEG with its frame header (SOF0-SOF2) claiming width x height; unchanged when it has none. */
+    /**
+     * The JPEG with its frame header (SOF0-SOF2) claiming width x height, padded with comment segments to the
+     * smallest size a complete file of that size could have (one bit per 8x8 block), so that it is not refused as
+     * truncated from its header but admitted by its claimed size; unchanged when it has no frame header.
+     */
     static byte[] claiming(byte[] jpeg, int width, int height) {
-        byte[] b = jpeg.clone();
+        long least = ((width + 7L) / 8) * ((height + 7L) / 8) / 8;
+        java.io.ByteArrayOutputStream padded = new java.io.ByteArrayOutputStream();
+        padded.write(jpeg, 0, 2); // SOI
+        for (long size = jpeg.length; size < least; size += 65_537) {
+            padded.writeBytes(new byte[]{(byte) 0xFF, (byte) 0xFE, (byte) 0xFF, (byte) 0xFF}); // COM, 65,533 bytes
+            padded.writeBytes(new byte[65_533]);
+        }
+        padded.write(jpeg, 2, jpeg.length - 2);
+        byte[] b = padded.toByteArray();
         for (int p = 2; p + 9 < b.length && (b[p] & 0xFF) == 0xFF; ) {
             int marker = b[p + 1] & 0xFF;
             if (marker >= 0xC0 && marker <= 0xC2) {

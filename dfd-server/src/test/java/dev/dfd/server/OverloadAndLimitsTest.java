@@ -99,18 +99,21 @@ class OverloadAndLimitsTest {
     }
 
     /**
-     * Eight 3 KB JPEGs whose headers claim 9000x9000 (81 MP, under the 90 MP limit) at once: decoding one would take
-     * about 490 MB, more than the whole budget, so each is refused from its header with 422 and nothing is decoded.
-     * Smaller claims that fit are admitted one at a time (503 for the others) and then fail as the truncated files
-     * they are.
+     * Eight 3 KB JPEGs whose headers claim 9000x9000 (81 MP, under the 90 MP limit) at once: too small to be such a
+     * file, each is refused as truncated from its header. Padded to a plausible 160 KB, decoding one would take about
+     * 490 MB, more than the whole budget: 422 image_too_large, and nothing is decoded. Smaller claims that fit are
+     * admitted one at a time (503 for the others) and then fail as the truncated files they are.
      */
     @Test
     void imagesClaimingHugeSizesAreAdmittedByTheirHeaders() throws Exception {
         long budget = 18L << 20; // one 1600x1200 decode at a time
         try (DfdServer server = server(budget, 30_000)) {
-            byte[] claim9000 = ImageDecoderTestSupport.jpegClaiming(9000, 9000);
+            byte[] tiny = ImageDecoderTestSupport.tinyJpegClaiming(9000, 9000);
+            assertEquals(Map.of("422 invalid_image", 8), concurrently(server.port(), "image/jpeg", tiny, 8),
+                    "3 KB cannot hold 9000x9000: truncated, from the header");
+            byte[] claim9000 = ImageDecoderTestSupport.jpegClaiming(9000, 9000); // 160 KB, as small as it could be
             assertEquals(Map.of("422 image_too_large", 8), concurrently(server.port(), "image/jpeg", claim9000, 8));
-            assertTrue(server.memoryPeak() < 4L << 20, "bodies only, nothing decoded: " + server.memoryPeak());
+            assertTrue(server.memoryPeak() < 10L << 20, "bodies only, nothing decoded: " + server.memoryPeak());
 
             byte[] claim1600 = ImageDecoderTestSupport.jpegClaiming(1600, 1200); // about 12.5 MB to decode
             Map<String, Integer> outcomes = concurrently(server.port(), "image/jpeg", claim1600, 6);
