@@ -1,7 +1,7 @@
 import dev.dfd.DetectionResult;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
-import dev.dfd.model.PixelBatch;
+import dev.dfd.internal.model.PixelBatch;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,14 +90,14 @@ public class QuantizedSpeed {
                 aloneCpu[v] = (os.getProcessCpuTime() - c0) / 1e9;
             }
             // what both variants share, on this thread: decoding, then resizing and normalising
-            List<dev.dfd.io.RgbImage> decoded = new ArrayList<>();
+            List<dev.dfd.RgbImage> decoded = new ArrayList<>();
             long c0 = os.getProcessCpuTime();
             for (Path f : files) {
                 decoded.add(detectors[0].decode(Files.readAllBytes(f)));
             }
             double decodeCpu = (os.getProcessCpuTime() - c0) / 1e9;
             c0 = os.getProcessCpuTime();
-            for (dev.dfd.io.RgbImage image : decoded) {
+            for (dev.dfd.RgbImage image : decoded) {
                 detectors[0].preprocess(image);
             }
             double preprocessCpu = (os.getProcessCpuTime() - c0) / 1e9;

@@ -2,7 +2,6 @@ package dev.dfd;
 
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.Failure;
-import dev.dfd.io.ImageException;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,5 @@
 package dev.dfd;
 
-import dev.dfd.postprocess.ScoreFunction;
-
 /**
  * How one call turns a model's scores into a verdict: a per-call choice over the same loaded model (no new
  * session). Every field may be null, meaning the model's default (see {@link Detector#model()}).

@@ -1,8 +1,5 @@
 package dev.dfd;
 
-import dev.dfd.face.Face;
-import dev.dfd.postprocess.Prediction;
-
 import java.util.List;
 
 /**

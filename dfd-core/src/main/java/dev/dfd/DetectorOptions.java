@@ -1,7 +1,5 @@
 package dev.dfd;
 
-import dev.dfd.io.DecodeLimits;
-
 /**
  * How a {@link Detector} loads and runs a model: the settings that need their own ONNX Runtime session (variant,
  * threads, prepacking), the run policy's knobs, the bounds on untrusted images, and the default {@link Decision} of

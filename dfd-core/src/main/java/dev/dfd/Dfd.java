@@ -6,7 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 
-/** Facts about this dfd installation: its version and where the default model lives. */
+/**
+ * Facts about this dfd installation: its version and where the default model lives.
+ *
+ * <pre>{@code
+ * System.out.println("dfd " + Dfd.version());
+ * try (Detector detector = Detector.load(Dfd.requireDefaultModel())) { ... }
+ * }</pre>
+ */
 public final class Dfd {
     private static final String VERSION = loadVersion();
 

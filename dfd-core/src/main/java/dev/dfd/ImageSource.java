@@ -8,6 +8,12 @@ import java.nio.file.Path;
 
 /**
  * An image to detect: a name for reports and a way to get its bytes, read only when a decoder thread needs them.
+ *
+ * <pre>{@code
+ * List<ImageSource> sources = List.of(ImageSource.of(Path.of("a.jpg")),
+ *         ImageSource.of("upload-17", uploadedBytes));
+ * detector.detectAll(sources.iterator(), r -> System.out.println(r.source()));
+ * }</pre>
  */
 public interface ImageSource {
     /** How results and errors name this image (a path, "-" for stdin, an upload's file name). */

@@ -1,7 +1,7 @@
 package dev.dfd;
 
-import dev.dfd.model.OnnxClassifier;
-import dev.dfd.model.PixelBatch;
+import dev.dfd.internal.model.OnnxClassifier;
+import dev.dfd.internal.model.PixelBatch;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,9 +1,9 @@
 package dev.dfd;
 
-import dev.dfd.model.ModelConfig;
-import dev.dfd.model.ModelFiles;
-import dev.dfd.postprocess.ScoreFunction;
-import dev.dfd.preprocess.PreprocessorConfig;
+import dev.dfd.internal.Provenance;
+import dev.dfd.internal.model.ModelConfig;
+import dev.dfd.internal.model.ModelFiles;
+import dev.dfd.internal.preprocess.PreprocessorConfig;
 
 import java.util.List;
 
@@ -26,7 +26,7 @@ import java.util.List;
  */
 public record ModelInfo(ModelFiles files, ModelConfig config, PreprocessorConfig preprocessor,
                         int defaultPositiveIndex, ScoreFunction defaultFunction, RunPolicy policy,
-                        dev.dfd.face.FaceCrop faceCrop) {
+                        dev.dfd.internal.face.FaceCrop faceCrop) {
     /** Labels in id order. */
     public List<String> labels() {
         return config.labels();

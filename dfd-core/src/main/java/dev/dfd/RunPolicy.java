@@ -17,6 +17,13 @@ package dev.dfd;
  *       faster but costs ViT-base 1.3 s at load.</li>
  * </ul>
  *
+ * <pre>{@code
+ * try (Detector detector = Detector.load(Path.of("models/default"),
+ *         DetectorOptions.DEFAULTS.withExpectedImages(10_000))) {
+ *     System.out.println(detector.model().policy());   // e.g. batch 8, 2 workers x 1 thread, prepack
+ * }
+ * }</pre>
+ *
  * @param batchSize        images per inference call
  * @param workers          inference calls run at once
  * @param threadsPerWorker ONNX Runtime intra-op threads of the session (each call uses them); 0 = ONNX Runtime's

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dfd.eval.Dataset;
 import dev.dfd.eval.Evaluation;
 import dev.dfd.eval.LabelMapping;
-import dev.dfd.report.TextReport;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.Provenance;
+import dev.dfd.internal.report.TextReport;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -4,10 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.FaceVerdict;
 import dev.dfd.DetectionResult.NoFace;
-import dev.dfd.face.Face;
-import dev.dfd.io.ImageDecoder;
-import dev.dfd.io.RgbImage;
-import dev.dfd.report.DetectionJson;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.io.ImageDecoder;
+import dev.dfd.internal.report.DetectionJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,13 +36,13 @@ class FacePipelineTest {
             Files.copy(Fixtures.tinyModel().resolve(f), dir.resolve(f));
         }
         Files.copy(SharedData.projectRoot().resolve("models/default/dfd_faces.json"), dir.resolve("dfd_faces.json"));
-        assertEquals(dev.dfd.face.FaceCrop.DFDC, dev.dfd.face.FaceCrop.read(dir).orElseThrow(),
+        assertEquals(dev.dfd.internal.face.FaceCrop.DFDC, dev.dfd.internal.face.FaceCrop.read(dir).orElseThrow(),
                 "models/default declares the DFDC crops");
         return dir;
     }
 
     private static RgbImage decode(Path p) throws IOException {
-        return new ImageDecoder(dev.dfd.io.DecodeLimits.DEFAULT).decode(Files.readAllBytes(p));
+        return new ImageDecoder(dev.dfd.DecodeLimits.DEFAULT).decode(Files.readAllBytes(p));
     }
 
     /** {@code face} pasted at (x, y) on a black canvas of w x h. */
@@ -61,8 +60,8 @@ class FacePipelineTest {
         try (Detector d = Detector.load(faceModel(), DetectorOptions.DEFAULTS.withThreads(1))) {
             assertTrue(d.model().faceCrop() != null);
             Path written = Files.createDirectories(tmp.resolve("written"));
-            Files.writeString(written.resolve(dev.dfd.face.FaceCrop.FILE), dev.dfd.face.FaceCrop.DFDC.toJson());
-            assertEquals(dev.dfd.face.FaceCrop.DFDC, dev.dfd.face.FaceCrop.read(written).orElseThrow(), "round trip");
+            Files.writeString(written.resolve(dev.dfd.internal.face.FaceCrop.FILE), dev.dfd.internal.face.FaceCrop.DFDC.toJson());
+            assertEquals(dev.dfd.internal.face.FaceCrop.DFDC, dev.dfd.internal.face.FaceCrop.read(written).orElseThrow(), "round trip");
             RgbImage black = new RgbImage(640, 480, new byte[640 * 480 * 3]);
             DetectionResult r = d.detect(black, "black", null);
             assertInstanceOf(NoFace.class, r);
@@ -100,7 +99,7 @@ class FacePipelineTest {
             assertEquals(max, r.score(), 0f, "the image's score is its most fake face's");
             // each face's prediction is exactly the model on that face's crop
             FaceVerdict first = r.faces().get(0);
-            RgbImage crop = dev.dfd.face.FaceCrop.DFDC.cut(group, first.face());
+            RgbImage crop = dev.dfd.internal.face.FaceCrop.DFDC.cut(group, first.face());
             assertArrayEquals(d.predict(crop).logits(), first.prediction().logits(), 1e-5f);
 
             JsonNode json = Json.MAPPER.readTree(Json.write(DetectionJson.of(r)));

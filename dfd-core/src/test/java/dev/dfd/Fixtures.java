@@ -1,6 +1,7 @@
 package dev.dfd;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dfd.internal.Json;
 
 import java.io.IOException;
 import java.net.URISyntaxException;

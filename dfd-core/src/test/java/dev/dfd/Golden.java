@@ -1,6 +1,7 @@
 package dev.dfd;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dfd.internal.Json;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;

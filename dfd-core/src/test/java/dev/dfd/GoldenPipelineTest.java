@@ -2,10 +2,7 @@ package dev.dfd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dfd.DetectionResult.Detection;
-import dev.dfd.io.ImageDecoder;
-import dev.dfd.io.RgbImage;
-import dev.dfd.postprocess.LabelScore;
-import dev.dfd.postprocess.Prediction;
+import dev.dfd.internal.io.ImageDecoder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -91,8 +88,8 @@ class GoldenPipelineTest {
         checkPrediction(expected, p);
     }
 
-    static dev.dfd.preprocess.ImageProcessor detectorProcessor(Detector detector) {
-        return new dev.dfd.preprocess.ImageProcessor(detector.model().preprocessor());
+    static dev.dfd.internal.preprocess.ImageProcessor detectorProcessor(Detector detector) {
+        return new dev.dfd.internal.preprocess.ImageProcessor(detector.model().preprocessor());
     }
 
     static void checkPrediction(JsonNode expected, Prediction p) {
@@ -154,8 +151,8 @@ class GoldenPipelineTest {
             }
             tests.add(DynamicTest.dynamicTest(e.get("image").asText(), () -> {
                 float[] logits = {(float) e.at("/logits/0").asDouble(), (float) e.at("/logits/1").asDouble()};
-                float[] soft = dev.dfd.postprocess.ScoreFunction.SOFTMAX.apply(logits);
-                float[] sig = dev.dfd.postprocess.ScoreFunction.SIGMOID.apply(logits);
+                float[] soft = dev.dfd.ScoreFunction.SOFTMAX.apply(logits);
+                float[] sig = dev.dfd.ScoreFunction.SIGMOID.apply(logits);
                 assertArrayEquals(new float[]{(float) e.at("/softmax/Real").asDouble(),
                         (float) e.at("/softmax/Fake").asDouble()}, soft, 1e-6f);
                 assertArrayEquals(new float[]{(float) e.at("/sigmoid/Real").asDouble(),

@@ -2,8 +2,7 @@ package dev.dfd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dfd.DetectionResult.Detection;
-import dev.dfd.io.RgbImage;
-import dev.dfd.postprocess.Prediction;
+import dev.dfd.internal.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicNode;

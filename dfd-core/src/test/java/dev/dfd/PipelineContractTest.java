@@ -2,8 +2,7 @@ package dev.dfd;
 
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.Failure;
-import dev.dfd.postprocess.Postprocessor;
-import dev.dfd.postprocess.ScoreFunction;
+import dev.dfd.internal.postprocess.Postprocessor;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -7,10 +7,10 @@ import dev.dfd.graph.Q4Options;
 import dev.dfd.graph.WeightEncoding;
 import dev.dfd.quantize.StaticInt8;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.util.Locale;

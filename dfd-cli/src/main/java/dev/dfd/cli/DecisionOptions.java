@@ -2,7 +2,7 @@ package dev.dfd.cli;
 
 import dev.dfd.Decision;
 import dev.dfd.DfdException;
-import dev.dfd.postprocess.ScoreFunction;
+import dev.dfd.ScoreFunction;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 

@@ -1,18 +1,18 @@
 package dev.dfd.cli;
 
+import dev.dfd.DecodeLimits;
 import dev.dfd.DetectionResult;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.DfdException;
 import dev.dfd.ImageSource;
-import dev.dfd.Json;
-import dev.dfd.io.DecodeLimits;
+import dev.dfd.internal.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.InputStream;
 import java.io.PrintWriter;

@@ -2,7 +2,7 @@ package dev.dfd.cli;
 
 import dev.dfd.DfdException;
 import dev.dfd.ImageSource;
-import dev.dfd.io.ImageFormat;
+import dev.dfd.internal.io.ImageFormat;
 
 import java.io.IOException;
 import java.io.InputStream;

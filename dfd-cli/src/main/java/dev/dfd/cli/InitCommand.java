@@ -1,16 +1,16 @@
 package dev.dfd.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dfd.Json;
 import dev.dfd.family.vit.VitConfig;
 import dev.dfd.family.vit.VitInit;
+import dev.dfd.internal.Json;
 import dev.dfd.safetensors.SafetensorsFile;
 import dev.dfd.safetensors.TensorInfo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.util.Locale;

@@ -1,7 +1,7 @@
 package dev.dfd.cli;
 
 import dev.dfd.DfdException;
-import dev.dfd.io.ImageFormat;
+import dev.dfd.internal.io.ImageFormat;
 import dev.dfd.server.LoadTest;
 import dev.dfd.server.Soak;
 import picocli.CommandLine.Command;

@@ -2,8 +2,8 @@ package dev.dfd.cli;
 
 import dev.dfd.Dfd;
 import dev.dfd.DfdException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package dev.dfd.cli;
 
+import dev.dfd.DetectorOptions;
 import dev.dfd.Dfd;
 import dev.dfd.DfdException;
-import dev.dfd.DetectorOptions;
 import dev.dfd.RunPolicy;
 import picocli.CommandLine.Option;
 

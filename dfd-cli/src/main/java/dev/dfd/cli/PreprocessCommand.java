@@ -1,19 +1,19 @@
 package dev.dfd.cli;
 
 import dev.dfd.DfdException;
+import dev.dfd.ImageException;
 import dev.dfd.ImageSource;
-import dev.dfd.io.ImageDecoder;
-import dev.dfd.io.ImageException;
-import dev.dfd.io.Npy;
-import dev.dfd.io.RgbImage;
-import dev.dfd.preprocess.ImageProcessor;
-import dev.dfd.preprocess.PreprocessorConfig;
+import dev.dfd.RgbImage;
+import dev.dfd.internal.io.ImageDecoder;
+import dev.dfd.internal.io.Npy;
+import dev.dfd.internal.preprocess.ImageProcessor;
+import dev.dfd.internal.preprocess.PreprocessorConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -2,14 +2,14 @@ package dev.dfd.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dfd.DetectionResult;
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.Failure;
+import dev.dfd.DetectionResult;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
-import dev.dfd.report.DetectionJson;
-import static dev.dfd.eval.Csv.quote;
-import dev.dfd.postprocess.Prediction;
+import dev.dfd.Prediction;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.report.DetectionJson;
+import static dev.dfd.internal.Csv.quote;
 
 import java.io.PrintWriter;
 import java.util.List;
@@ -52,7 +52,7 @@ abstract class ResultWriter {
             }
             throw new DfdException("a line that is not a dfd JSON result: " + Json.oneLine(record));
         }
-        return dev.dfd.eval.Csv.parseLine(record).get(0);
+        return dev.dfd.internal.Csv.parseLine(record).get(0);
     }
 
     abstract void write(DetectionResult r);

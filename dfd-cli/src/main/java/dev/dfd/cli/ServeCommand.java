@@ -1,16 +1,16 @@
 package dev.dfd.cli;
 
+import dev.dfd.DecodeLimits;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.DfdException;
-import dev.dfd.io.DecodeLimits;
 import dev.dfd.server.DfdServer;
 import dev.dfd.server.ServerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -4,9 +4,9 @@ import dev.dfd.DfdException;
 import dev.dfd.train.TrainOptions;
 import dev.dfd.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.util.Locale;

@@ -2,7 +2,7 @@ package dev.dfd.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dfd.Fixtures;
-import dev.dfd.Json;
+import dev.dfd.internal.Json;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package dev.dfd.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dfd.Json;
+import dev.dfd.internal.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

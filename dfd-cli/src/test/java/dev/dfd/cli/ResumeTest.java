@@ -1,7 +1,7 @@
 package dev.dfd.cli;
 
 import dev.dfd.Fixtures;
-import dev.dfd.Json;
+import dev.dfd.internal.Json;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -2,16 +2,16 @@ package dev.dfd.convert;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
 import dev.dfd.family.ModelFamily;
 import dev.dfd.family.beit.BeitFamily;
 import dev.dfd.family.clip.ClipFamily;
 import dev.dfd.family.convnext.ConvNextFamily;
 import dev.dfd.family.dinov2.Dinov2Family;
 import dev.dfd.family.efficientnet.EfficientNetFamily;
-import dev.dfd.family.swin.SwinFamily;
 import dev.dfd.family.resnet.ResNetFamily;
+import dev.dfd.family.swin.SwinFamily;
 import dev.dfd.family.vit.VitFamily;
+import dev.dfd.internal.Json;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -55,7 +55,7 @@ public final class Configs {
     public static ObjectNode object(ObjectNode o, String field, Path file) {
         JsonNode n = o.get(field);
         if (n == null || n.isNull()) {
-            return dev.dfd.Json.MAPPER.createObjectNode();
+            return dev.dfd.internal.Json.MAPPER.createObjectNode();
         }
         if (!n.isObject()) {
             throw new DfdException(file + ": \"" + field + "\" must be an object, found " + n);

@@ -1,7 +1,7 @@
 package dev.dfd.family;
 
 import dev.dfd.DfdException;
-import dev.dfd.preprocess.PreprocessorConfig;
+import dev.dfd.internal.preprocess.PreprocessorConfig;
 
 import java.nio.file.Path;
 

@@ -1,12 +1,12 @@
 package dev.dfd.graph;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
-import dev.dfd.model.Half;
+import dev.dfd.internal.model.Half;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

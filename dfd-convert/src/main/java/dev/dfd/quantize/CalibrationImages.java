@@ -1,10 +1,10 @@
 package dev.dfd.quantize;
 
 import dev.dfd.DfdException;
-import dev.dfd.io.ImageDecoder;
-import dev.dfd.io.ImageException;
-import dev.dfd.model.PixelBatch;
-import dev.dfd.preprocess.ImageProcessor;
+import dev.dfd.ImageException;
+import dev.dfd.internal.io.ImageDecoder;
+import dev.dfd.internal.model.PixelBatch;
+import dev.dfd.internal.preprocess.ImageProcessor;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -88,7 +88,7 @@ public final class CalibrationImages {
         return out;
     }
 
-    private static dev.dfd.io.RgbImage decode(ImageDecoder decoder, Path f) {
+    private static dev.dfd.RgbImage decode(ImageDecoder decoder, Path f) {
         try {
             return decoder.decode(Files.readAllBytes(f));
         } catch (IOException | ImageException e) {

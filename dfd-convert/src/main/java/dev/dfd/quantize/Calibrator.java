@@ -7,7 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.dfd.DfdException;
-import dev.dfd.model.PixelBatch;
+import dev.dfd.internal.model.PixelBatch;
 
 import java.nio.FloatBuffer;
 import java.util.Collection;

@@ -3,8 +3,8 @@ package dev.dfd.safetensors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
-import dev.dfd.model.Half;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.model.Half;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

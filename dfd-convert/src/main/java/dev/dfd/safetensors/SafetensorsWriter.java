@@ -2,7 +2,7 @@ package dev.dfd.safetensors;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
+import dev.dfd.internal.Json;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -3,7 +3,7 @@ package dev.dfd.safetensors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
+import dev.dfd.internal.Json;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.dfd.safetensors;
 
 import dev.dfd.DfdException;
-import dev.dfd.model.Half;
+import dev.dfd.internal.model.Half;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -9,6 +9,13 @@ import java.util.List;
  * Metrics of a score for one positive class, as pure functions over {@code (boolean[] positive, double[] score)},
  * following scikit-learn 1.2's definitions. A sample is predicted positive when {@code score >= threshold}.
  * Functions that are undefined for the data (one class only, empty input) return NaN, as a number that says so.
+ *
+ * <pre>{@code
+ * boolean[] fake = {false, false, true, true};
+ * double[] score = {0.1, 0.4, 0.35, 0.8};
+ * double auc = BinaryMetrics.rocAuc(fake, score);                 // 0.75, as sklearn.metrics.roc_auc_score
+ * double recall = BinaryMetrics.tprAtFpr(fake, score, 0.01);
+ * }</pre>
  */
 public final class BinaryMetrics {
     private BinaryMetrics() {

@@ -10,6 +10,11 @@ import java.util.List;
  * predicted (or never present) still has its row: its undefined precision or recall is 0, as scikit-learn's
  * {@code zero_division="warn"} makes it.
  *
+ * <pre>{@code
+ * ClassificationReport r = ClassificationReport.of(yTrue, yPred, List.of("Real", "Fake"));
+ * System.out.println(r.format(4));   // sklearn.metrics.classification_report's text, to the character
+ * }</pre>
+ *
  * @param names     class names in id order
  * @param precision per class: tp / (tp + fp)
  * @param recall    per class: tp / (tp + fn)

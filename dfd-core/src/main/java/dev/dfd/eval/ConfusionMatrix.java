@@ -1,6 +1,12 @@
 package dev.dfd.eval;
 
-/** scikit-learn's confusion matrix: rows are true labels, columns predicted labels, both in label-id order. */
+/**
+ * scikit-learn's confusion matrix: rows are true labels, columns predicted labels, both in label-id order.
+ *
+ * <pre>{@code
+ * long[][] m = ConfusionMatrix.of(new int[] {0, 1, 1}, new int[] {0, 0, 1}, 2);   // {{1, 0}, {1, 1}}
+ * }</pre>
+ */
 public final class ConfusionMatrix {
     private ConfusionMatrix() {
     }

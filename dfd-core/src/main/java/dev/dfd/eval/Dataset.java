@@ -1,7 +1,8 @@
 package dev.dfd.eval;
 
 import dev.dfd.DfdException;
-import dev.dfd.io.ImageFormat;
+import dev.dfd.internal.Csv;
+import dev.dfd.internal.io.ImageFormat;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -20,6 +21,11 @@ import java.util.stream.Stream;
  * A labelled image set: an ImageFolder ({@code root/<Label>/...}, optionally split as
  * {@code root/{train,val,test}/<Label>/...}) or a CSV manifest ({@code path,label[,group,split]} with a header,
  * paths relative to the CSV's folder). Only paths and labels are held, never pixels.
+ *
+ * <pre>{@code
+ * Dataset test = Dataset.open(Path.of("faces"), "test");   // faces/test/{Real,Fake}/*.jpg
+ * System.out.println(test.images().size() + " images, labels " + test.labels());
+ * }</pre>
  *
  * @param source      the folder or CSV it came from
  * @param split       the split chosen, or null

@@ -6,6 +6,12 @@ import java.util.List;
  * Every number an evaluation reports, computed by pure functions from true label ids, predicted label ids and the
  * per-label scores. The binary metrics are about one positive label (one-vs-rest when there are more than two).
  *
+ * <pre>{@code
+ * EvalMetrics m = Evaluation.run(detector, null, data, mapping, new Evaluation.Options(null, List.of()), null)
+ *         .metrics();
+ * System.out.println(m.positiveLabel() + " ROC AUC " + m.rocAuc() + ", accuracy " + m.accuracy());
+ * }</pre>
+ *
  * @param labels           model labels in id order
  * @param positive         id of the positive label
  * @param report           scikit-learn's classification report

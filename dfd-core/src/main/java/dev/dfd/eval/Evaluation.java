@@ -1,9 +1,9 @@
 package dev.dfd.eval;
 
 import dev.dfd.Decision;
-import dev.dfd.DetectionResult;
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.Failure;
+import dev.dfd.DetectionResult;
 import dev.dfd.Detector;
 import dev.dfd.DfdException;
 import dev.dfd.ImageSource;
@@ -46,7 +46,7 @@ public final class Evaluation {
      * @param face  the deciding face's box in the image's pixels, or null for a whole-image verdict
      * @param faces faces judged in the image (0 for a whole-image verdict)
      */
-    public record Scored(int index, int trueId, int predId, float[] scores, dev.dfd.face.Face.Box face, int faces) {
+    public record Scored(int index, int trueId, int predId, float[] scores, dev.dfd.Face.Box face, int faces) {
         /** A whole-image verdict. */
         public Scored(int index, int trueId, int predId, float[] scores) {
             this(index, trueId, predId, scores, null, 0);

@@ -11,6 +11,13 @@ import java.util.Map;
 /**
  * Matches a data set's labels to a model's {@code id2label}: exactly, then ignoring case, then through an explicit
  * map ({@code --label-map real=Real,ai=Fake}). Every unknown label is reported at once, before any inference.
+ *
+ * <pre>{@code
+ * // a data set labelled real/deepfake, a model labelled Real/Fake
+ * LabelMapping mapping = LabelMapping.of(List.of("deepfake", "real"), List.of("Real", "Fake"),
+ *         LabelMapping.parse("deepfake=Fake"));
+ * int fakeId = mapping.id("deepfake");   // 1
+ * }</pre>
  */
 public final class LabelMapping {
     private final Map<String, Integer> ids = new LinkedHashMap<>();

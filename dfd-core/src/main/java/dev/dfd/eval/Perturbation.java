@@ -1,15 +1,10 @@
 package dev.dfd.eval;
 
-import dev.dfd.io.ImageDecoder;
-import dev.dfd.io.RgbImage;
-import dev.dfd.preprocess.Resample;
-import dev.dfd.preprocess.Resampler;
+import dev.dfd.RgbImage;
+import dev.dfd.internal.io.ImageDecoder;
+import dev.dfd.internal.preprocess.Resample;
+import dev.dfd.internal.preprocess.Resampler;
 
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,11 +13,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * A degradation applied to a decoded image before preprocessing, to ask whether a detector survives what images go
  * through on the way to it (re-compression, resizing, blur, sensor noise). Deterministic: the same image and seed
  * give the same result.
+ *
+ * <pre>{@code
+ * RgbImage worse = Perturbation.parse("jpeg:50").apply(image, 42);
+ * List<Perturbation> all = Perturbation.parseList("jpeg:50,blur:1.5,downscale:0.5");
+ * }</pre>
  */
 public sealed interface Perturbation {
     /** The spec that makes it again, e.g. "jpeg:50". */

@@ -90,9 +90,9 @@ class DatasetTest {
         for (int i = 0; i < px.length; i++) {
             px[i] = (byte) ((i * 37) ^ (i / 120) * 91);
         }
-        dev.dfd.io.RgbImage img = new dev.dfd.io.RgbImage(40, 30, px);
+        dev.dfd.RgbImage img = new dev.dfd.RgbImage(40, 30, px);
         for (Perturbation p : ps) {
-            dev.dfd.io.RgbImage out = p.apply(img, 7);
+            dev.dfd.RgbImage out = p.apply(img, 7);
             assertEquals(40, out.width(), p.name());
             assertEquals(30, out.height(), p.name());
             assertTrue(!java.util.Arrays.equals(px, out.pixels()), p.name() + " changed nothing");

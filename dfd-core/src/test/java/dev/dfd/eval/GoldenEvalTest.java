@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.Golden;
-import dev.dfd.Json;
-import dev.dfd.report.TextReport;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.report.TextReport;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 

@@ -1,11 +1,11 @@
 package dev.dfd.jmh;
 
-import dev.dfd.io.ImageDecoder;
-import dev.dfd.io.RgbImage;
-import dev.dfd.preprocess.ImageProcessor;
-import dev.dfd.preprocess.PreprocessorConfig;
-import dev.dfd.preprocess.Resample;
-import dev.dfd.preprocess.Resampler;
+import dev.dfd.RgbImage;
+import dev.dfd.internal.io.ImageDecoder;
+import dev.dfd.internal.preprocess.ImageProcessor;
+import dev.dfd.internal.preprocess.PreprocessorConfig;
+import dev.dfd.internal.preprocess.Resample;
+import dev.dfd.internal.preprocess.Resampler;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,12 +18,12 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 
 /**
  * The preprocessing stages one image goes through, on one thread: JPEG decode, Pillow-exact resize to 224x224

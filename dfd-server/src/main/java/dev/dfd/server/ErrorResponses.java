@@ -1,7 +1,7 @@
 package dev.dfd.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dfd.Json;
+import dev.dfd.internal.Json;
 
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;

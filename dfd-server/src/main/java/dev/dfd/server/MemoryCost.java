@@ -2,9 +2,9 @@ package dev.dfd.server;
 
 import dev.dfd.Decision;
 import dev.dfd.Detector;
-import dev.dfd.face.FaceCrop;
-import dev.dfd.io.ImageHeader;
-import dev.dfd.preprocess.PreprocessorConfig;
+import dev.dfd.internal.face.FaceCrop;
+import dev.dfd.internal.io.ImageHeader;
+import dev.dfd.internal.preprocess.PreprocessorConfig;
 
 import java.util.Locale;
 

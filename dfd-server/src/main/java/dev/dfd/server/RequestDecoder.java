@@ -1,7 +1,7 @@
 package dev.dfd.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dfd.Json;
+import dev.dfd.internal.Json;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,7 +69,8 @@ final class RequestDecoder {
             List<Part> parts;
             try {
                 parts = request.files();
-            } catch (IOException e) {
+            } catch (IOException | IllegalArgumentException e) {
+                // Jetty's parser refuses a malformed body, or a media type not spelled in lower case, this way
                 throw new ApiException(400, "bad_request", "cannot read the upload (" + oneLine(e) + ")");
             }
             for (Part f : parts) {

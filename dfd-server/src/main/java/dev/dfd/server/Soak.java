@@ -1,7 +1,7 @@
 package dev.dfd.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dfd.Json;
+import dev.dfd.internal.Json;
 
 import java.io.IOException;
 import java.io.InputStream;

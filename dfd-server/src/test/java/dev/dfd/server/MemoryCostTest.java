@@ -3,9 +3,9 @@ package dev.dfd.server;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.Fixtures;
-import dev.dfd.face.FaceCrop;
-import dev.dfd.io.ImageFormat;
-import dev.dfd.io.ImageHeader;
+import dev.dfd.internal.face.FaceCrop;
+import dev.dfd.internal.io.ImageFormat;
+import dev.dfd.internal.io.ImageHeader;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -4,14 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.Fixtures;
-import dev.dfd.Json;
-import dev.dfd.io.ImageDecoderTestSupport;
-import dev.dfd.report.DetectionJson;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.io.ImageDecoderTestSupport;
+import dev.dfd.internal.report.DetectionJson;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.io.ByteArrayOutputStream;
@@ -34,6 +33,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import javax.imageio.ImageIO;
 
 import static dev.dfd.server.ServerTestSupport.get;
 import static dev.dfd.server.ServerTestSupport.multipart;

@@ -1,12 +1,12 @@
 package dev.dfd.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dfd.DecodeLimits;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.Fixtures;
-import dev.dfd.Json;
-import dev.dfd.io.DecodeLimits;
-import dev.dfd.report.DetectionJson;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.report.DetectionJson;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -139,13 +139,17 @@ class ServerApiTest {
         assertError(post(port, "/v1/detect", "image/jpeg", "garbage".getBytes()), 422, "invalid_image");
         assertError(post(port, "/v1/detect", "image/jpeg", new byte[0]), 422, "invalid_image");
         assertError(post(port, "/v1/detect", "application/json", "{oops".getBytes()), 400, "bad_json");
+        // media types are case-insensitive, but Jetty's multipart parser refuses anything but lower case
+        var upload = multipart(image("grad_37x23.png"));
+        String mixedCase = upload.contentType().replace("multipart/form-data", "Multipart/Form-Data");
+        assertError(post(port, "/v1/detect", mixedCase, upload.body()), 400, "bad_request");
         assertError(post(port, "/v1/detect", "application/json", "{\"image\": 5}".getBytes()), 400, "bad_json");
         assertError(post(port, "/v1/detect", "application/json", "{\"image\": \"%%%\"}".getBytes()), 400, "bad_base64");
         assertError(post(port, "/v1/detect", "application/json", "{}".getBytes()), 400, "no_image");
         assertError(post(port, "/v1/detect", "application/json", "{\"url\": \"http://127.0.0.1/x.jpg\"}".getBytes()),
                 403, "url_fetch_disabled");
         assertError(post(port, "/v1/detect", "image/png", new byte[(int) MAX_BODY + 10]), 413, "too_large");
-        byte[] bigPixels = dev.dfd.io.ImageDecoderTestSupport.pngClaiming(2000, 2000);
+        byte[] bigPixels = dev.dfd.internal.io.ImageDecoderTestSupport.pngClaiming(2000, 2000);
         assertError(post(port, "/v1/detect", "image/png", bigPixels), 422, "invalid_image");
         assertError(get(port, "/v2/nothing"), 404, "not_found");
     }

@@ -5,7 +5,7 @@ import dev.dfd.Chromium;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.Fixtures;
-import dev.dfd.Json;
+import dev.dfd.internal.Json;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +59,7 @@ class WebPageBrowserTest {
         for (String f : java.util.List.of("config.json", "preprocessor_config.json", "onnx/model.onnx")) {
             Files.copy(Fixtures.tinyModel().resolve(f), model.resolve(f));
         }
-        Files.writeString(model.resolve(dev.dfd.face.FaceCrop.FILE), dev.dfd.face.FaceCrop.DFDC.toJson());
+        Files.writeString(model.resolve(dev.dfd.internal.face.FaceCrop.FILE), dev.dfd.internal.face.FaceCrop.DFDC.toJson());
         // two copies of the astronaut's face on a grey photo
         java.awt.image.BufferedImage face = javax.imageio.ImageIO.read(Fixtures.dir()
                 .resolve("faces/astronaut_face.png").toFile());

@@ -1,15 +1,15 @@
 package dev.dfd.spark;
 
-import dev.dfd.DetectionResult;
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.Failure;
+import dev.dfd.DetectionResult;
 import dev.dfd.Detector;
 import dev.dfd.ImageSource;
-import dev.dfd.postprocess.LabelScore;
-import dev.dfd.postprocess.Prediction;
+import dev.dfd.LabelScore;
+import dev.dfd.Prediction;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;

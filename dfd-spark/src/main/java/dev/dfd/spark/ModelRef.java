@@ -1,9 +1,9 @@
 package dev.dfd.spark;
 
 import dev.dfd.Decision;
+import dev.dfd.DecodeLimits;
 import dev.dfd.DetectorOptions;
-import dev.dfd.io.DecodeLimits;
-import dev.dfd.postprocess.ScoreFunction;
+import dev.dfd.ScoreFunction;
 
 import java.io.Serializable;
 

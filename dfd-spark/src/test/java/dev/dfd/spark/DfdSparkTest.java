@@ -1,19 +1,19 @@
 package dev.dfd.spark;
 
-import dev.dfd.DetectionResult;
 import dev.dfd.DetectionResult.Detection;
 import dev.dfd.DetectionResult.Failure;
+import dev.dfd.DetectionResult;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.Dfd;
 import dev.dfd.Fixtures;
 import dev.dfd.Golden;
-import dev.dfd.Provenance;
+import dev.dfd.LabelScore;
 import dev.dfd.eval.Dataset;
 import dev.dfd.eval.Evaluation;
 import dev.dfd.eval.LabelMapping;
-import dev.dfd.postprocess.LabelScore;
-import dev.dfd.report.TextReport;
+import dev.dfd.internal.Provenance;
+import dev.dfd.internal.report.TextReport;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +21,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

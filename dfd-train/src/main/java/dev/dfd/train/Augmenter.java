@@ -1,9 +1,9 @@
 package dev.dfd.train;
 
+import dev.dfd.RgbImage;
 import dev.dfd.eval.Perturbation;
-import dev.dfd.io.RgbImage;
-import dev.dfd.preprocess.Resample;
-import dev.dfd.preprocess.Resampler;
+import dev.dfd.internal.preprocess.Resample;
+import dev.dfd.internal.preprocess.Resampler;
 
 import java.util.Random;
 

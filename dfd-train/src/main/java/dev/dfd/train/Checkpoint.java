@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
+import dev.dfd.internal.Json;
 import dev.dfd.safetensors.SafetensorsFile;
 import dev.dfd.safetensors.SafetensorsWriter;
 

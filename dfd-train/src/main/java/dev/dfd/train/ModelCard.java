@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
 import dev.dfd.eval.BinaryMetrics;
 import dev.dfd.eval.Dataset;
 import dev.dfd.eval.EvalMetrics;
 import dev.dfd.eval.Evaluation;
 import dev.dfd.eval.LabelMapping;
-import dev.dfd.report.TextReport;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.report.TextReport;
 
 import java.io.IOException;
 import java.nio.file.Files;

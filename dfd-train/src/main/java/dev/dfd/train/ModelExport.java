@@ -2,10 +2,10 @@ package dev.dfd.train;
 
 import ai.djl.ndarray.NDArray;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
 import dev.dfd.convert.Converter;
 import dev.dfd.graph.WeightEncoding;
-import dev.dfd.preprocess.PreprocessorConfig;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.preprocess.PreprocessorConfig;
 import dev.dfd.safetensors.SafetensorsWriter;
 
 import java.io.IOException;
@@ -41,10 +41,10 @@ final class ModelExport {
      * {@code faceCrop}, declares the face crops the model was trained on (dfd_faces.json), so dfd detect cuts the same
      * crops from photos.
      */
-    static void writeModelDir(TrainableModel model, PreprocessorConfig pre, Path dir, dev.dfd.face.FaceCrop faceCrop) {
+    static void writeModelDir(TrainableModel model, PreprocessorConfig pre, Path dir, dev.dfd.internal.face.FaceCrop faceCrop) {
         try {
             Files.createDirectories(dir);
-            Path faces = dir.resolve(dev.dfd.face.FaceCrop.FILE);
+            Path faces = dir.resolve(dev.dfd.internal.face.FaceCrop.FILE);
             if (faceCrop != null) {
                 Files.writeString(faces, faceCrop.toJson());
             } else {

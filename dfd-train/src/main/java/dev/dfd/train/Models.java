@@ -2,8 +2,8 @@ package dev.dfd.train;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
 import dev.dfd.family.resnet.ResNetConfig;
+import dev.dfd.internal.Json;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,16 +1,16 @@
 package dev.dfd.train;
 
+import dev.dfd.DecodeLimits;
 import dev.dfd.DfdException;
-import dev.dfd.eval.Dataset;
+import dev.dfd.Face;
+import dev.dfd.RgbImage;
 import dev.dfd.eval.Dataset.LabeledImage;
-import dev.dfd.face.Face;
-import dev.dfd.face.FaceDetector;
-import dev.dfd.face.FaceDetectorOptions;
-import dev.dfd.io.DecodeLimits;
-import dev.dfd.io.ImageDecoder;
-import dev.dfd.io.RgbImage;
-import dev.dfd.postprocess.Postprocessor;
-import dev.dfd.preprocess.ImageProcessor;
+import dev.dfd.eval.Dataset;
+import dev.dfd.internal.face.FaceDetector;
+import dev.dfd.internal.face.FaceDetectorOptions;
+import dev.dfd.internal.io.ImageDecoder;
+import dev.dfd.internal.postprocess.Postprocessor;
+import dev.dfd.internal.preprocess.ImageProcessor;
 import dev.dfd.train.synth.Synthesis;
 
 import java.io.IOException;

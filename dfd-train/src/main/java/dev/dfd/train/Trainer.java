@@ -8,16 +8,17 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
 import dev.dfd.eval.BinaryMetrics;
-import dev.dfd.preprocess.ImageProcessor;
-import dev.dfd.preprocess.PreprocessorConfig;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.preprocess.ImageProcessor;
+import dev.dfd.internal.preprocess.PreprocessorConfig;
 import dev.dfd.safetensors.ShardedSafetensors;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.ArrayDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -98,7 +98,7 @@ public final class Trainer {
             throw new DfdException(o.out() + ": cannot write (" + e.getMessage() + ")");
         }
         List<String> initLabels = o.init() == null ? null
-                : dev.dfd.model.ModelConfig.read(o.init().resolve("config.json")).labels();
+                : dev.dfd.internal.model.ModelConfig.read(o.init().resolve("config.json")).labels();
         TrainData data = TrainData.open(o.data(), initLabels);
         if (o.synthesize() != null) {
             data.synthesize(dev.dfd.train.synth.Synthesis.Kind.parseList(o.synthesize()), o.synthFraction(),
@@ -156,7 +156,7 @@ public final class Trainer {
         if (o.init() == null) {
             return;
         }
-        List<String> initLabels = dev.dfd.model.ModelConfig.read(o.init().resolve("config.json")).labels();
+        List<String> initLabels = dev.dfd.internal.model.ModelConfig.read(o.init().resolve("config.json")).labels();
         Set<String> skip = initLabels.equals(labels) ? Set.of() : new HashSet<>(model.head());
         try (ShardedSafetensors weights = ShardedSafetensors.open(o.init())) {
             List<String> missing = model.weights().load(weights, skip);
@@ -269,7 +269,7 @@ public final class Trainer {
                     state.bestEpoch = epoch + 1;
                     state.sinceBest = 0;
                     ModelExport.writeModelDir(model, pre, o.out().resolve(BEST),
-                            o.wholeImages() ? null : dev.dfd.face.FaceCrop.DFDC);
+                            o.wholeImages() ? null : dev.dfd.internal.face.FaceCrop.DFDC);
                 } else {
                     state.sinceBest++;
                 }
@@ -394,7 +394,7 @@ public final class Trainer {
     private Validation validate(TrainableModel model, TrainData data, ImageProcessor processor) {
         NDManager manager = model.weights().manager();
         List<Integer> all = data.validationOrder();
-        int positive = dev.dfd.postprocess.Postprocessor.defaultPositive(data.labels);
+        int positive = dev.dfd.internal.postprocess.Postprocessor.defaultPositive(data.labels);
         List<Boolean> y = new ArrayList<>();
         List<Double> score = new ArrayList<>();
         double lossSum = 0;

@@ -2,8 +2,8 @@ package dev.dfd.train;
 
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dfd.Json;
 import dev.dfd.family.resnet.ResNetConfig;
+import dev.dfd.internal.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

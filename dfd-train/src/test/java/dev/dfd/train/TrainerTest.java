@@ -10,13 +10,13 @@ import dev.dfd.DetectorOptions;
 import dev.dfd.DfdException;
 import dev.dfd.Fixtures;
 import dev.dfd.Golden;
-import dev.dfd.Json;
 import dev.dfd.family.resnet.ResNetConfig;
-import dev.dfd.io.ImageDecoder;
-import dev.dfd.model.OnnxClassifier;
-import dev.dfd.model.PixelBatch;
-import dev.dfd.preprocess.ImageProcessor;
-import dev.dfd.preprocess.PreprocessorConfig;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.io.ImageDecoder;
+import dev.dfd.internal.model.OnnxClassifier;
+import dev.dfd.internal.model.PixelBatch;
+import dev.dfd.internal.preprocess.ImageProcessor;
+import dev.dfd.internal.preprocess.PreprocessorConfig;
 import dev.dfd.safetensors.SafetensorsFile;
 import dev.dfd.safetensors.ShardedSafetensors;
 import org.junit.jupiter.api.DynamicTest;
@@ -97,7 +97,7 @@ class TrainerTest {
         // the exported best model runs in the detection path
         try (Detector d = Detector.load(tmp.resolve("full/best"), DetectorOptions.DEFAULTS.withThreads(1))) {
             assertEquals(List.of("Real", "Fake"), d.model().config().labels());
-            assertEquals(dev.dfd.face.FaceCrop.DFDC, d.model().faceCrop(), "it declares the crops it was trained on");
+            assertEquals(dev.dfd.internal.face.FaceCrop.DFDC, d.model().faceCrop(), "it declares the crops it was trained on");
             DetectionResult r = d.detectAll(List.of(Fixtures.dir().resolve("images/noise_64x48.png")),
                     dev.dfd.Decision.DEFAULT.withFaces(dev.dfd.Decision.Faces.OFF)).get(0);
             assertInstanceOf(DetectionResult.Detection.class, r);
@@ -256,7 +256,7 @@ class TrainerTest {
         PreprocessorConfig pre = PreprocessorConfig.read(init.resolve(PreprocessorConfig.FILE_NAME));
         int size = pre.fixedOutputSize()[0];
         TrainOptions o = options(tmp, tmp.resolve("vit"), init, 1, 1, size);
-        List<String> labels = dev.dfd.model.ModelConfig.read(init.resolve("config.json")).labels();
+        List<String> labels = dev.dfd.internal.model.ModelConfig.read(init.resolve("config.json")).labels();
         ImageProcessor processor = new ImageProcessor(pre);
         JsonNode expected = Golden.expectedImages(model).get("results");
         Path saved = tmp.resolve("saved-" + model);

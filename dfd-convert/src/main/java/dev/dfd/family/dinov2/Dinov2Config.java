@@ -2,9 +2,9 @@ package dev.dfd.family.dinov2;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
 import dev.dfd.family.Configs;
-import dev.dfd.model.ModelConfig;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.model.ModelConfig;
 
 import java.nio.file.Path;
 import java.util.List;

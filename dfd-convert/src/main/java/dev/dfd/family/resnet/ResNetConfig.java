@@ -3,8 +3,8 @@ package dev.dfd.family.resnet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
-import dev.dfd.model.ModelConfig;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.model.ModelConfig;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,9 +2,9 @@ package dev.dfd.family.vit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
-import dev.dfd.Json;
-import dev.dfd.safetensors.SafetensorsWriter;
+import dev.dfd.internal.Json;
 import dev.dfd.safetensors.SafetensorsWriter.FloatTensor;
+import dev.dfd.safetensors.SafetensorsWriter;
 
 import java.io.IOException;
 import java.nio.file.Files;

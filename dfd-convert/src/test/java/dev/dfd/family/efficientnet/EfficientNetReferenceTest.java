@@ -1,8 +1,8 @@
 package dev.dfd.family.efficientnet;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dfd.Json;
 import dev.dfd.family.Naive;
+import dev.dfd.internal.Json;
 import dev.dfd.safetensors.SafetensorsFile;
 import dev.dfd.safetensors.SafetensorsWriter.FloatTensor;
 import dev.dfd.safetensors.TensorSource;

@@ -1,14 +1,14 @@
 package dev.dfd.family.resnet;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dfd.Json;
 import dev.dfd.family.Naive;
+import dev.dfd.internal.Json;
 import dev.dfd.safetensors.SafetensorsFile;
 import dev.dfd.safetensors.SafetensorsWriter.FloatTensor;
 import dev.dfd.safetensors.TensorSource;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,11 +1,11 @@
 package dev.dfd.family.vit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dfd.Json;
 import dev.dfd.convert.Converter;
 import dev.dfd.graph.WeightEncoding;
-import dev.dfd.model.OnnxClassifier;
-import dev.dfd.model.PixelBatch;
+import dev.dfd.internal.Json;
+import dev.dfd.internal.model.OnnxClassifier;
+import dev.dfd.internal.model.PixelBatch;
 import dev.dfd.safetensors.SafetensorsFile;
 import dev.dfd.safetensors.SafetensorsWriter.FloatTensor;
 import dev.dfd.safetensors.TensorSource;

@@ -1,6 +1,6 @@
 package dev.dfd.train.synth;
 
-import dev.dfd.io.RgbImage;
+import dev.dfd.RgbImage;
 
 /** Small image filters the synthesis kinds share; float planes are (height, width) row-major. */
 final class Filters {

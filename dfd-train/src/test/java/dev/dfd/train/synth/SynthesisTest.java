@@ -1,6 +1,6 @@
 package dev.dfd.train.synth;
 
-import dev.dfd.io.RgbImage;
+import dev.dfd.RgbImage;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
