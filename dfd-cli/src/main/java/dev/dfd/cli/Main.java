@@ -44,7 +44,7 @@ public final class Main {
     public static void main(String[] args) {
         int code = run(args);
         if (Boolean.getBoolean("dfd.report.peak.rss")) { // dfd bench measures child runs this way
-            System.err.println("dfd: peak RSS kB " + BenchCommand.peakRssKb());
+            System.err.println("dfd: peak RSS kB " + BenchHarness.peakRssKb());
         }
         System.exit(code);
     }

@@ -28,6 +28,15 @@ class BenchCommandTest {
     }
 
     @Test
+    void refusesBadBatchSizesInOneLine() {
+        MainTest.Run r = MainTest.run("bench", "-m", Fixtures.tinyModel().toString(), "--batch-sizes", "1,0",
+                Fixtures.dir().resolve("images").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--batch-sizes expects comma-separated sizes"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
     void measuresFreshJvmRunsWithTheirPeakRss() throws Exception {
         MainTest.Run r = MainTest.run("bench", "-m", Fixtures.tinyModel().toString(), "--repeats", "1",
                 "--batch-sizes", "2", "--json", Fixtures.dir().resolve("images").toString());
