@@ -2,6 +2,8 @@ package dev.dfd.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dfd.internal.Json;
+import dev.dfd.internal.io.ImageFormat;
+import dev.dfd.internal.io.ImageHeader;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -284,7 +286,7 @@ public final class Soak {
      * truncated from its header but admitted by its claimed size; unchanged when it has no frame header.
      */
     static byte[] claiming(byte[] jpeg, int width, int height) {
-        long least = ((width + 7L) / 8) * ((height + 7L) / 8) / 8;
+        long least = ImageHeader.smallestFile(ImageFormat.JPEG, width, height);
         java.io.ByteArrayOutputStream padded = new java.io.ByteArrayOutputStream();
         padded.write(jpeg, 0, 2); // SOI
         for (long size = jpeg.length; size < least; size += 65_537) {

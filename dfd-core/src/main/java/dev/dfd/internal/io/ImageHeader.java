@@ -113,7 +113,7 @@ public record ImageHeader(ImageFormat format, int width, int height, long decode
      * compress more than 1032:1 the at least one bit a pixel it holds. A file smaller than that is truncated, and is
      * refused before its claimed size is allocated; other formats get no floor (0).
      */
-    static long smallestFile(ImageFormat format, int width, int height) {
+    public static long smallestFile(ImageFormat format, int width, int height) {
         return switch (format) {
             case JPEG -> ((width + 7L) / 8) * ((height + 7L) / 8) / 8;
             case PNG -> (long) width * height / 8 / 1032;
