@@ -26,6 +26,7 @@ public final class Main {
         COMMANDS.put("quality", QualityCommand::new);
         COMMANDS.put("convert", ConvertCommand::new);
         COMMANDS.put("init", InitCommand::new);
+        COMMANDS.put("optimize", OptimizeCommand::new);
         COMMANDS.put("train", TrainCommand::new);
         COMMANDS.put("serve", ServeCommand::new);
         COMMANDS.put("loadtest", LoadTestCommand::new);

@@ -125,8 +125,8 @@ class MainTest {
                 .getSubcommands().keySet()));
         Run help = run("--help");
         assertEquals(0, help.code());
-        for (String command : List.of("detect", "eval", "convert", "init", "train", "serve", "loadtest", "bench",
-                "preprocess", "help")) {
+        for (String command : List.of("detect", "eval", "convert", "init", "optimize", "train", "serve", "loadtest",
+                "bench", "preprocess", "help")) {
             assertTrue(help.out().contains("  " + command + " "), command + " in\n" + help.out());
         }
         Run helpDetect = run("help", "detect");

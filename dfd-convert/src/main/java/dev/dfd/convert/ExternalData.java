@@ -62,7 +62,7 @@ public final class ExternalData {
         return total;
     }
 
-    static boolean wanted(Mode mode, OnnxMl.ModelProto model) {
+    public static boolean wanted(Mode mode, OnnxMl.ModelProto model) {
         return switch (mode) {
             case ALWAYS -> true;
             case NEVER -> false;
@@ -75,7 +75,7 @@ public final class ExternalData {
      * returns the model with those initializers pointing there. {@code location} is the name the model records (a
      * path relative to the .onnx file, as the ONNX spec requires), normally the final name of {@code dataFile}.
      */
-    static OnnxMl.ModelProto externalize(OnnxMl.ModelProto model, Path dataFile, String location) throws IOException {
+    public static OnnxMl.ModelProto externalize(OnnxMl.ModelProto model, Path dataFile, String location) throws IOException {
         GraphProto.Builder graph = model.getGraph().toBuilder();
         try (FileChannel out = FileChannel.open(dataFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -100,6 +100,69 @@ public final class ExternalData {
                         .addExternalData(entry("location", location))
                         .addExternalData(entry("offset", Long.toString(offset)))
                         .addExternalData(entry("length", Integer.toString(raw.size()))));
+            }
+        }
+        return model.toBuilder().setGraph(graph).build();
+    }
+
+    /**
+     * The model with every external initializer read back into {@code raw_data}, for rewriting a graph's weights
+     * (dfd optimize). Locations are taken relative to {@code dir}, the .onnx file's directory, and must name a file
+     * in it: a model file is untrusted input, and a location like {@code ../../secret} must not read outside.
+     */
+    public static OnnxMl.ModelProto inline(OnnxMl.ModelProto model, Path dir) throws IOException {
+        GraphProto.Builder graph = model.getGraph().toBuilder();
+        Path base = dir.toAbsolutePath().normalize();
+        java.util.Map<Path, FileChannel> open = new java.util.HashMap<>();
+        try {
+            for (int i = 0; i < graph.getInitializerCount(); i++) {
+                TensorProto t = graph.getInitializer(i);
+                if (t.getDataLocation() != TensorProto.DataLocation.EXTERNAL) {
+                    continue;
+                }
+                String location = null;
+                long offset = 0;
+                long length = -1;
+                for (OnnxMl.StringStringEntryProto e : t.getExternalDataList()) {
+                    switch (e.getKey()) {
+                        case "location" -> location = e.getValue();
+                        case "offset" -> offset = Long.parseLong(e.getValue());
+                        case "length" -> length = Long.parseLong(e.getValue());
+                        default -> { }
+                    }
+                }
+                Path file = location == null ? null : base.resolve(location).normalize();
+                if (file == null || !base.equals(file.getParent())) {
+                    throw new IOException("initializer " + t.getName() + ": external data location '" + location
+                            + "' is not a file beside the model");
+                }
+                FileChannel ch = open.get(file);
+                if (ch == null) {
+                    ch = FileChannel.open(file, StandardOpenOption.READ);
+                    open.put(file, ch);
+                }
+                if (length < 0) {
+                    length = ch.size() - offset;
+                }
+                if (offset < 0 || length > Integer.MAX_VALUE || offset + length > ch.size()) {
+                    throw new IOException("initializer " + t.getName() + ": bytes " + offset + "+" + length
+                            + " lie outside " + file.getFileName() + " (" + ch.size() + " bytes)");
+                }
+                ByteBuffer b = ByteBuffer.allocate((int) length);
+                while (b.hasRemaining()) {
+                    if (ch.read(b, offset + b.position()) < 0) {
+                        throw new IOException(file.getFileName() + ": ended early");
+                    }
+                }
+                b.flip();
+                graph.setInitializer(i, t.toBuilder().clearExternalData().clearDataLocation()
+                        .setRawData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(b)));
+            }
+        } catch (NumberFormatException e) {
+            throw new IOException("external data offset or length is not a number: " + e.getMessage());
+        } finally {
+            for (FileChannel ch : open.values()) {
+                ch.close();
             }
         }
         return model.toBuilder().setGraph(graph).build();

@@ -14,7 +14,8 @@ import java.util.Locale;
  * and ONNX weights in {@code onnx/<name>.onnx} or {@code <name>.onnx}, where the name comes from the variant:
  * none -> model, quantized -> model_quantized, fp16 -> model_fp16, int8 -> model_int8, uint8 -> model_uint8,
  * q4 -> model_q4, q4f16 -> model_q4f16, bnb4 -> model_bnb4 (transformers.js / Optimum naming; the 4-bit ones use
- * ONNX Runtime's contrib ops MatMulNBits and MatMulBnb4).
+ * ONNX Runtime's contrib ops MatMulNBits and MatMulBnb4); optimized -> model_optimized, the fp32 graph with ONNX
+ * Runtime's fused transformer operators that {@code dfd optimize} writes.
  *
  * @param dir          the model directory
  * @param config       its config.json
@@ -23,7 +24,8 @@ import java.util.Locale;
  * @param variant      the variant asked for, or null for the default fp32 model
  */
 public record ModelFiles(Path dir, Path config, Path preprocessor, Path onnx, String variant) {
-    public static final List<String> VARIANTS = List.of("quantized", "fp16", "int8", "uint8", "q4", "bnb4", "q4f16");
+    public static final List<String> VARIANTS = List.of("quantized", "fp16", "int8", "uint8", "q4", "bnb4", "q4f16",
+            "optimized");
 
     public static String onnxFileName(String variant) {
         return variant == null ? "model.onnx" : "model_" + variant + ".onnx";
