@@ -73,7 +73,7 @@ final class FaceCrops implements AutoCloseable {
             Files.createDirectories(dir);
             Path geometry = dir.resolve(FaceCrop.FILE);
             Path indexFile = dir.resolve(INDEX);
-            if (!Files.exists(geometry) || !FaceCrop.read(dir).orElseThrow().equals(crop)) {
+            if (!Files.exists(geometry) || !sameCrop(dir, crop)) {
                 Files.deleteIfExists(indexFile); // crops of another geometry: none can be reused
                 Files.writeString(geometry, crop.toJson());
             }
@@ -94,8 +94,13 @@ final class FaceCrops implements AutoCloseable {
         }
     }
 
-    FaceCrop crop() {
-        return crop;
+    /** Whether the crops in {@code dir} were cut with {@code crop} (a damaged geometry file: no). */
+    private static boolean sameCrop(Path dir, FaceCrop crop) {
+        try {
+            return FaceCrop.read(dir).map(crop::equals).orElse(false);
+        } catch (DfdException damaged) {
+            return false;
+        }
     }
 
     /**

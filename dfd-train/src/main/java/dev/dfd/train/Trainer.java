@@ -105,7 +105,7 @@ public final class Trainer {
             try (FaceCrops faces = new FaceCrops(declaredCrop(o), o.out().resolve(FaceCrops.DIR))) {
                 data = TrainData.open(o.data(), initLabels, faces, o.workers(), log);
             } // the face detector's session is freed before training starts
-            log.println("faces: " + faceless(data) + " (the most confident face of every other image trains; crops in "
+            log.println("faces: " + faceless(data) + "; the others train on their most confident face (crops in "
                     + o.out().resolve(FaceCrops.DIR) + ")");
         } else {
             data = TrainData.open(o.data(), initLabels);
