@@ -102,7 +102,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--faces", description = "The data are raw photos or video frames: find the faces in every"
             + " training and validation image with dfd detect's face stage and train on the most confident face of"
             + " each, cut as best/dfd_faces.json declares (only that face: a fake picture may show real bystanders)."
-            + " Images without a face are skipped and counted; the crops are kept in OUT/faces/ for --resume.")
+            + " Images without a face are skipped and counted; the crops are kept in OUT/faces/ for --resume."
+            + " Excludes --whole-images.")
     boolean faces;
 
     @Option(names = "--augment", paramLabel = "standard|heavy", defaultValue = "standard",
