@@ -6,7 +6,6 @@ import dev.dfd.DetectionResult.Failure;
 import dev.dfd.DetectionResult.NoFace;
 import dev.dfd.internal.face.FaceCrop;
 import dev.dfd.internal.face.FaceDetector;
-import dev.dfd.internal.face.FaceDetectorOptions;
 import dev.dfd.internal.io.ImageDecoder;
 import dev.dfd.internal.model.ModelConfig;
 import dev.dfd.internal.model.ModelFiles;
@@ -522,9 +521,7 @@ public final class Detector implements AutoCloseable {
             if (closed) {
                 throw new DfdException("the detector is closed");
             }
-            // one ONNX Runtime thread: it runs on every decode thread at once
-            faceDetector = new FaceDetector(FaceDetectorOptions.DEFAULT.withModel(faceCrop.detector())
-                    .withMaxFaces(options.maxFaces()).withMinFaceSize(options.minFaceSize()).withIntraOpThreads(1));
+            faceDetector = new FaceDetector(faceCrop.detectorOptions(options.maxFaces(), options.minFaceSize()));
         }
         return faceDetector;
     }

@@ -99,6 +99,13 @@ final class TrainCommand implements Callable<Integer> {
             + " faces in a photo and cuts the same crops).")
     boolean wholeImages;
 
+    @Option(names = "--faces", description = "The data are raw photos or video frames: find the faces in every"
+            + " training and validation image with dfd detect's face stage and train on the most confident face of"
+            + " each, cut as best/dfd_faces.json declares (only that face: a fake picture may show real bystanders)."
+            + " Images without a face are skipped and counted; the crops are kept in OUT/faces/ for --resume."
+            + " Excludes --whole-images.")
+    boolean faces;
+
     @Option(names = "--augment", paramLabel = "standard|heavy", defaultValue = "standard",
             description = "Degradations of training images: standard (blur p 0.15, downscale p 0.2, JPEG 30-95 p 0.35)"
                     + " or heavy (blur p 0.3, downscale chains p 0.3, noise p 0.2, JPEG 30-100 p 0.6, colour +-20%%),"
@@ -119,7 +126,7 @@ final class TrainCommand implements Callable<Integer> {
                         init == null ? null : init.toAbsolutePath().normalize(),
                         config == null ? null : config.toAbsolutePath().normalize(), imageSize, epochs, batchSize, lr,
                         weightDecay, warmup, labelSmoothing, clipNorm, patience, seed, workers, maxSteps, checkpointSteps,
-                        synthesize, synthFraction, realOnly, wholeImages, augment);
+                        synthesize, synthFraction, realOnly, wholeImages, augment, faces);
             } catch (IllegalArgumentException e) {
                 throw new DfdException(e.getMessage());
             }
@@ -137,6 +144,7 @@ final class TrainCommand implements Callable<Integer> {
                 + (options.synthesize() == null ? "" : " --synthesize " + options.synthesize()
                 + (options.realOnly() ? " --real-only" : " --synth-fraction " + options.synthFraction()))
                 + (options.wholeImages() ? " --whole-images" : "")
+                + (options.faces() ? " --faces" : "")
                 + (options.maxStepsPerEpoch() > 0 ? " --max-steps-per-epoch " + options.maxStepsPerEpoch() : "")
                 + ("standard".equals(options.augment()) ? "" : " --augment " + options.augment());
         Trainer.Outcome outcome = trainer.runAndDocument(command);

@@ -34,7 +34,8 @@ final class ModelCard {
         StringBuilder md = new StringBuilder();
         try (Detector d = Detector.load(bestDir, DetectorOptions.DEFAULTS)) {
             String positive = d.defaultDecision().positiveLabel();
-            Evaluation.Result val = evaluate(d, data.val, 0.99);
+            // with --faces, the photos, not the crops: the threshold is chosen on what detection will be given
+            Evaluation.Result val = evaluate(d, data.valPhotos, 0.99);
             BinaryMetrics.OperatingPoint t99 = val.metrics().targetPoint();
             Evaluation.Result test = data.test == null ? null : evaluate(d, data.test, null);
             ObjectNode config = Json.readObject(bestDir.resolve("config.json"));
@@ -44,8 +45,9 @@ final class ModelCard {
             md.append("# dfd deepfake face detector (").append(config.path("architectures").path(0).asText())
                     .append(", ").append(o.imageSize()).append(" px)\n\n");
             md.append("Labels an image of a face `").append(String.join("` or `", d.model().labels()))
-                    .append("`. Trained from scratch in Java with `dfd train` (DJL, PyTorch CPU engine) on face crops of the")
-                    .append(" DFDC deepfake challenge")
+                    .append("`. Trained from scratch in Java with `dfd train` (DJL, PyTorch CPU engine) on ")
+                    .append(o.faces() ? "faces that dfd's face stage found and cut in the photos of `"
+                            + o.data().getFileName() + "` (`dfd train --faces`)" : "face crops of the DFDC deepfake challenge")
                     .append(o.synthesize() == null ? ". " : o.realOnly()
                             ? " (its real faces only: every fake in training and validation was synthesised from them, `"
                             + o.synthesize() + "`). "
@@ -59,9 +61,16 @@ final class ModelCard {
                     .append(" `model.safetensors` loads in transformers.\n\n");
             if (test != null) {
                 EvalMetrics m = test.metrics();
-                md.append("## Evaluation on the DFDC test split\n\n");
-                md.append(String.format(Locale.ROOT, "%,d held-out images (by source video: no person-and-scene pair"
-                        + " is in two splits), through the ONNX model and dfd's detection path.%n%n", test.scored().size()));
+                if (o.faces()) {
+                    md.append("## Evaluation on the test split\n\n");
+                    md.append(String.format(Locale.ROOT, "%,d held-out photos, through the ONNX model and dfd's detection"
+                            + " path (face stage included: each photo judged by its most fake face); %,d without a face"
+                            + " got no verdict and are not counted.%n%n", test.scored().size(), test.noFace().size()));
+                } else {
+                    md.append("## Evaluation on the DFDC test split\n\n");
+                    md.append(String.format(Locale.ROOT, "%,d held-out images (by source video: no person-and-scene pair"
+                            + " is in two splits), through the ONNX model and dfd's detection path.%n%n", test.scored().size()));
+                }
                 md.append("```\n").append(m.report().format(4)).append("```\n\n");
                 md.append("| metric (positive = ").append(positive).append(") | value |\n|---|---|\n");
                 md.append("| ROC AUC | ").append(f(m.rocAuc())).append(" |\n");
@@ -84,12 +93,27 @@ final class ModelCard {
                 }
             }
             md.append("## Training data and its terms\n\n");
-            md.append(String.format(Locale.ROOT, "`%s`: face crops (224x224 JPEG) of the Facebook/Meta Deepfake Detection"
-                            + " Challenge (DFDC) training videos, one per video, balanced Real/Fake, split by source video."
-                            + " Train %,d, validation %,d%s images. **DFDC data is for research use only, not commercial"
-                            + " use; so is this model.**%n%n", o.data().getFileName(), data.train.images().size(),
-                    data.val.images().size(), data.test == null ? "" : String.format(Locale.ROOT, ", test %,d (used only for"
-                            + " this report)", data.test.images().size())));
+            if (o.faces()) {
+                dev.dfd.internal.face.FaceCrop c = d.model().faceCrop();
+                md.append(String.format(Locale.ROOT, "`%s`: photos or video frames, cropped by dfd's face stage before"
+                                + " training (`dfd train --faces`): BlazeFace full range (min face %d px, score 0.6) found the"
+                                + " faces, the most confident face of each image was cut as `dfd_faces.json` declares (a square"
+                                + " of %s face-box sides, box centre at %s of the height, %dx%d px), with the code `dfd detect`"
+                                + " runs. Only that face trains: a fake picture may show real bystanders. Train %,d,"
+                                + " validation %,d images with a face; %,d training and %,d validation images without a face"
+                                + " were skipped%s. Check the data's terms before using this model.%n%n",
+                        o.data().getFileName(), DetectorOptions.DEFAULTS.minFaceSize(), c.scale(), c.centerY(), c.width(),
+                        c.height(), data.train.images().size(), data.val.images().size(), data.facelessTrain,
+                        data.facelessVal, data.test == null ? "" : String.format(Locale.ROOT, "; test %,d photos (used only"
+                                + " for this report)", data.test.images().size())));
+            } else {
+                md.append(String.format(Locale.ROOT, "`%s`: face crops (224x224 JPEG) of the Facebook/Meta Deepfake Detection"
+                                + " Challenge (DFDC) training videos, one per video, balanced Real/Fake, split by source video."
+                                + " Train %,d, validation %,d%s images. **DFDC data is for research use only, not commercial"
+                                + " use; so is this model.**%n%n", o.data().getFileName(), data.train.images().size(),
+                        data.val.images().size(), data.test == null ? "" : String.format(Locale.ROOT, ", test %,d (used only for"
+                                + " this report)", data.test.images().size())));
+            }
             md.append("## Recipe\n\n");
             md.append(String.format(Locale.ROOT, "- architecture: %s, input %d x %d, normalised with mean = std = 0.5"
                             + " (the same preprocessing code as inference)%n", config.path("architectures").path(0).asText(),
@@ -125,7 +149,8 @@ final class ModelCard {
             md.append("\n## Reproduce\n\n```\n").append(command).append("\n```\n\n");
             md.append("## Limitations\n\n");
             md.append("- One frame, one face crop: video-level cues (temporal flicker, lip sync) are not used.\n");
-            md.append(o.realOnly() ? "- Trained on synthetic fakes only." : "- Trained on DFDC's face swaps.")
+            md.append(o.realOnly() ? "- Trained on synthetic fakes only." : o.faces()
+                    ? "- Trained on the fakes of `" + o.data().getFileName() + "`." : "- Trained on DFDC's face swaps.")
                     .append(" Other generators (GAN faces, diffusion, face editing) and other")
                     .append(" capture conditions may score very differently: evaluate on data like yours with `dfd eval`")
                     .append(" before relying on it, and pick the threshold there.\n");

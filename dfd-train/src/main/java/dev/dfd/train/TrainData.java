@@ -14,6 +14,7 @@ import dev.dfd.internal.preprocess.ImageProcessor;
 import dev.dfd.train.synth.Synthesis;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +36,14 @@ final class TrainData {
     final Dataset train;
     final Dataset val;
     final Dataset test;
+    /**
+     * The validation images as given: with --faces the photos (val holds their crops), which the model card runs
+     * through the detection path, face stage included; otherwise val itself.
+     */
+    final Dataset valPhotos;
+    /** With --faces: the images of each split in which no face was found (skipped), else 0. */
+    final int facelessTrain;
+    final int facelessVal;
     /** Labels in model id order: the "real" ones first, the positive (Fake/Deepfake/...) ones last. */
     final List<String> labels;
     /** Per label id: indices into train.images(). */
@@ -50,11 +59,15 @@ final class TrainData {
     private FaceDetector faces;
     final AtomicInteger keypointFallbacks = new AtomicInteger();
 
-    private TrainData(Dataset train, Dataset val, Dataset test, List<String> labels) {
+    private TrainData(Dataset train, Dataset val, Dataset test, List<String> labels, Dataset valPhotos,
+                      int facelessTrain, int facelessVal) {
         this.train = train;
         this.val = val;
         this.test = test;
         this.labels = labels;
+        this.valPhotos = valPhotos;
+        this.facelessTrain = facelessTrain;
+        this.facelessVal = facelessVal;
         for (int i = 0; i < labels.size(); i++) {
             byClass.add(new ArrayList<>());
         }
@@ -64,13 +77,36 @@ final class TrainData {
     }
 
     static TrainData open(Path data, List<String> modelLabels) {
+        return open(data, modelLabels, null, 1, null);
+    }
+
+    /**
+     * The splits of {@code data}; with {@code faces}, the training and validation images are replaced by their face
+     * crops (found on {@code workers} threads, progress to {@code log}), and those without a face are left out.
+     */
+    static TrainData open(Path data, List<String> modelLabels, FaceCrops faces, int workers, PrintStream log) {
         Dataset train = split(data, "train", true);
         Dataset val = split(data, "val", true);
         Dataset test = split(data, "test", false);
+        Dataset valPhotos = val;
+        int facelessTrain = 0;
+        int facelessVal = 0;
+        int unreadableImages = 0;
+        String skipped = "";
+        if (faces != null) {
+            FaceCrops.Split t = faces.prepare(train, workers, log);
+            FaceCrops.Split v = faces.prepare(val, workers, log);
+            facelessTrain = t.faceless();
+            facelessVal = v.faceless();
+            unreadableImages = t.unreadable() + v.unreadable();
+            train = withFaces(data, train, t);
+            val = withFaces(data, val, v);
+            skipped = " (--faces: " + facelessTrain + " training images without a face were skipped)";
+        }
         List<String> found = train.labels();
         if (found.size() < 2) {
             throw new DfdException(data + ": the training split has only the class " + found
-                    + "; a detector needs at least two");
+                    + "; a detector needs at least two" + skipped);
         }
         for (String l : val.labels()) {
             if (!found.contains(l)) {
@@ -84,7 +120,23 @@ final class TrainData {
         } else {
             labels = order(found);
         }
-        return new TrainData(train, val, test, labels);
+        TrainData d = new TrainData(train, val, test, labels, valPhotos, facelessTrain, facelessVal);
+        d.unreadable.addAndGet(unreadableImages);
+        if (faces != null) {
+            d.keypoints.putAll(faces.keypoints); // synthesis starts from the face already found
+        }
+        return d;
+    }
+
+    /** A split's crops; a split left with no image is an error, not an empty epoch. */
+    private static Dataset withFaces(Path data, Dataset raw, FaceCrops.Split s) {
+        if (s.crops().images().isEmpty()) {
+            throw new DfdException(data + ": no face found in any of the " + raw.images().size() + " images of the "
+                    + raw.split() + " split (--faces: " + s.faceless() + " without a face, " + s.unreadable()
+                    + " unreadable; faces smaller than " + dev.dfd.DetectorOptions.DEFAULTS.minFaceSize()
+                    + " px are not found)");
+        }
+        return s.crops();
     }
 
     /** Real-looking labels first, then the ones a detector calls positive (Fake, Deepfake, AI, ...). */

@@ -32,12 +32,26 @@ import java.nio.file.Path;
  *                        data set is seen, even to choose the epoch)
  * @param augment         "standard" (or null) or "heavy": how often and how hard training images are degraded (see
  *                        Augmenter.Strength)
+ * @param faces           the data are raw photos or video frames: each training and validation image goes through the
+ *                        face stage of detection (the most confident face, cut as best/dfd_faces.json will declare);
+ *                        images without a face are skipped and counted
  */
 public record TrainOptions(Path data, Path out, Path init, Path configFile, int imageSize, int epochs, int batchSize,
                            double learningRate, double weightDecay, double warmupEpochs, double labelSmoothing,
                            double clipNorm, int patience, long seed, int workers, int maxStepsPerEpoch,
                            int checkpointSteps, String synthesize, double synthFraction, boolean realOnly,
-                           boolean wholeImages, String augment) {
+                           boolean wholeImages, String augment, boolean faces) {
+    /** Data that are already face crops (or whole images). */
+    public TrainOptions(Path data, Path out, Path init, Path configFile, int imageSize, int epochs, int batchSize,
+                        double learningRate, double weightDecay, double warmupEpochs, double labelSmoothing,
+                        double clipNorm, int patience, long seed, int workers, int maxStepsPerEpoch,
+                        int checkpointSteps, String synthesize, double synthFraction, boolean realOnly,
+                        boolean wholeImages, String augment) {
+        this(data, out, init, configFile, imageSize, epochs, batchSize, learningRate, weightDecay, warmupEpochs,
+                labelSmoothing, clipNorm, patience, seed, workers, maxStepsPerEpoch, checkpointSteps, synthesize,
+                synthFraction, realOnly, wholeImages, augment, false);
+    }
+
     /** With the standard augmentation. */
     public TrainOptions(Path data, Path out, Path init, Path configFile, int imageSize, int epochs, int batchSize,
                         double learningRate, double weightDecay, double warmupEpochs, double labelSmoothing,
@@ -46,7 +60,7 @@ public record TrainOptions(Path data, Path out, Path init, Path configFile, int 
                         boolean wholeImages) {
         this(data, out, init, configFile, imageSize, epochs, batchSize, learningRate, weightDecay, warmupEpochs,
                 labelSmoothing, clipNorm, patience, seed, workers, maxStepsPerEpoch, checkpointSteps, synthesize,
-                synthFraction, realOnly, wholeImages, null);
+                synthFraction, realOnly, wholeImages, null, false);
     }
 
     /** Without synthetic fakes. */
@@ -60,6 +74,11 @@ public record TrainOptions(Path data, Path out, Path init, Path configFile, int 
     }
 
     public TrainOptions {
+        if (faces && wholeImages) {
+            // one says "judge whole images", the other "find the faces": a model cannot declare both
+            throw new IllegalArgumentException("--faces and --whole-images exclude each other: --faces cuts the faces"
+                    + " out of photos, --whole-images trains on the whole picture");
+        }
         if (synthesize != null && synthesize.isBlank()) {
             synthesize = null;
         }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dfd.DfdException;
 import dev.dfd.eval.BinaryMetrics;
 import dev.dfd.internal.Json;
+import dev.dfd.internal.face.FaceCrop;
 import dev.dfd.internal.preprocess.ImageProcessor;
 import dev.dfd.internal.preprocess.PreprocessorConfig;
 import dev.dfd.safetensors.ShardedSafetensors;
@@ -99,7 +100,16 @@ public final class Trainer {
         }
         List<String> initLabels = o.init() == null ? null
                 : dev.dfd.internal.model.ModelConfig.read(o.init().resolve("config.json")).labels();
-        TrainData data = TrainData.open(o.data(), initLabels);
+        TrainData data;
+        if (o.faces()) {
+            try (FaceCrops faces = new FaceCrops(declaredCrop(o), o.out().resolve(FaceCrops.DIR))) {
+                data = TrainData.open(o.data(), initLabels, faces, o.workers(), log);
+            } // the face detector's session is freed before training starts
+            log.println("faces: " + faceless(data) + "; the others train on their most confident face (crops in "
+                    + o.out().resolve(FaceCrops.DIR) + ")");
+        } else {
+            data = TrainData.open(o.data(), initLabels);
+        }
         if (o.synthesize() != null) {
             data.synthesize(dev.dfd.train.synth.Synthesis.Kind.parseList(o.synthesize()), o.synthFraction(),
                     o.realOnly());
@@ -125,10 +135,38 @@ public final class Trainer {
             AdamW adam = new AdamW(model.weights().parameters());
             state.restoreOptimizer(adam);
             lastHistory = state.history;
-            return loop(model, data, processor, pre, adam, state);
+            Outcome outcome = loop(model, data, processor, pre, adam, state);
+            if (o.faces()) {
+                log.println("faces: " + faceless(data)); // again at the end, where a long run's log is read
+            }
+            return outcome;
         } finally {
             data.close();
         }
+    }
+
+    /**
+     * The face crop the model will declare and, with --faces, the one the photos are cut with: the DFDC geometry
+     * (what models/default and training on DFDC crops declare), cut at least at --image-size so that the trainer,
+     * like detection, only ever reduces it to the model's input; null for whole images.
+     */
+    static FaceCrop declaredCrop(TrainOptions o) {
+        if (o.wholeImages()) {
+            return null;
+        }
+        FaceCrop d = FaceCrop.DFDC;
+        if (!o.faces()) {
+            return d; // the data are DFDC's 224 x 224 crops, whatever size the model is trained at
+        }
+        int w = Math.max(d.width(), o.imageSize());
+        int h = Math.max(d.height(), o.imageSize());
+        return new FaceCrop(d.detector(), d.square(), d.scale(), d.centerY(), d.rotate(), w, h, d.fill());
+    }
+
+    /** "N training and M validation images without a face, skipped". */
+    static String faceless(TrainData d) {
+        return String.format(Locale.ROOT, "%d training and %d validation images without a face, skipped",
+                d.facelessTrain, d.facelessVal);
     }
 
     private static String counts(TrainData d) {
@@ -268,8 +306,7 @@ public final class Trainer {
                     state.bestAuc = v.auc;
                     state.bestEpoch = epoch + 1;
                     state.sinceBest = 0;
-                    ModelExport.writeModelDir(model, pre, o.out().resolve(BEST),
-                            o.wholeImages() ? null : dev.dfd.internal.face.FaceCrop.DFDC);
+                    ModelExport.writeModelDir(model, pre, o.out().resolve(BEST), declaredCrop(o));
                 } else {
                     state.sinceBest++;
                 }
@@ -280,6 +317,9 @@ public final class Trainer {
                         .put("images_per_second", images / seconds).put("seconds", seconds)
                         .put("unreadable_images", data.unreadable.get()).put("skipped_steps", state.skippedSteps)
                         .put("best", better);
+                if (o.faces()) {
+                    row.put("faceless_images", data.facelessTrain + data.facelessVal);
+                }
                 state.history.add(row);
                 MetricsLog.append(o.out(), row);
                 log.printf(Locale.ROOT, "%nepoch %d/%d: train loss %.4f, val loss %.4f, val AUC %.4f, val accuracy %.4f,"

@@ -129,6 +129,16 @@ public record FaceCrop(FaceModel detector, boolean square, double scale, double 
         return v.textValue();
     }
 
+    /**
+     * The face detector whose boxes this crop's numbers refer to, as the face stage of detection runs it (and dfd
+     * train --faces, so that training cuts what detection will cut): one ONNX Runtime thread, since the stage runs on
+     * every decode thread at once.
+     */
+    public FaceDetectorOptions detectorOptions(int maxFaces, int minFaceSize) {
+        return FaceDetectorOptions.DEFAULT.withModel(detector).withMaxFaces(maxFaces).withMinFaceSize(minFaceSize)
+                .withIntraOpThreads(1);
+    }
+
     /** The crop's width and height in source pixels for {@code face}. */
     double[] sourceSize(Face face) {
         Face.Box b = face.box();
