@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "quality", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Judge a model by the generalisation protocol: ROC AUC with bootstrap 95% intervals on DFDC"
+        description = {"Judge a model by the generalisation protocol: ROC AUC with bootstrap 95%% intervals on DFDC"
                 + " test (in-domain, or an unseen manipulation for a model trained without DFDC fakes), its"
                 + " perturbed copies, and GAN faces it never saw; the threshold is chosen on DFDC validation real"
                 + " faces at --fpr, and every set's false-positive rate on real faces is given at it.",
