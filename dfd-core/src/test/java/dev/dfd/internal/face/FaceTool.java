@@ -18,6 +18,7 @@ import java.util.stream.Stream;
  * java -cp ... dev.dfd.internal.face.FaceTool dfdc DIR N CONFIG...  # detection rate and box geometry on DFDC crops
  * java -cp ... dev.dfd.internal.face.FaceTool scale DIR N CONFIG      # box geometry against face size in the input
  * java -cp ... dev.dfd.internal.face.FaceTool roundtrip DIR N         # re-cut DFDC crops with candidate geometries
+ * java -cp ... dev.dfd.internal.face.FaceTool auc MODEL SPLIT_DIR SCALES CENTERS  # ROC AUC by crop geometry
  * java -cp ... dev.dfd.internal.face.FaceTool bench DIR PER_SIZE CONFIG...  # the synthetic benchmark table
  * java -cp ... dev.dfd.internal.face.FaceTool export DIR PER_SIZE OUT # its images and truth, for bench/faces_haar.py
  * java -cp ... dev.dfd.internal.face.FaceTool speed REPEATS           # ms per detect on 224 px to 12 MP images
@@ -34,6 +35,7 @@ public final class FaceTool {
                     Arrays.copyOfRange(args, 3, args.length));
             case "scale" -> scale(Path.of(args[1]), Integer.parseInt(args[2]), args[3]);
             case "roundtrip" -> roundtrip(Path.of(args[1]), Integer.parseInt(args[2]));
+            case "auc" -> auc(Path.of(args[1]), Path.of(args[2]), args[3], args[4]);
             case "speed" -> speed(Integer.parseInt(args[1]));
             case "bench" -> bench(Path.of(args[1]), Integer.parseInt(args[2]),
                     Arrays.copyOfRange(args, 3, args.length));
@@ -278,6 +280,70 @@ public final class FaceTool {
         for (int g = 0; g < geometries.length; g++) {
             System.out.printf("scale %.2f centre_y %.2f: mean |diff| %.2f%n", geometries[g][0], geometries[g][1],
                     sum[g] / found);
+        }
+    }
+
+    /**
+     * ROC AUC of a face model over a labelled split ({@code Real/} and {@code Fake/} folders) through the face stage,
+     * for each crop geometry (scale x center_y, the model's other dfd_faces.json fields kept), beside the AUC on the
+     * original images over the same subset. Faces are found once per image, with the detector settings
+     * {@code Detector} uses; an image's score is its most positive face's, as in detection.
+     */
+    static void auc(Path modelDir, Path split, String scales, String centers) throws Exception {
+        double[] sc = Arrays.stream(scales.split(",")).mapToDouble(Double::parseDouble).toArray();
+        double[] cy = Arrays.stream(centers.split(",")).mapToDouble(Double::parseDouble).toArray();
+        List<Path> real = firstImages(split.resolve("Real"), Integer.MAX_VALUE);
+        List<Path> fake = firstImages(split.resolve("Fake"), Integer.MAX_VALUE);
+        List<Boolean> y = new ArrayList<>();
+        List<Double> whole = new ArrayList<>();
+        List<double[]> byGeometry = new ArrayList<>(); // per image: one score per geometry
+        int noFace = 0;
+        try (dev.dfd.Detector model = dev.dfd.Detector.load(modelDir);
+             FaceDetector detector = new FaceDetector(FaceDetectorOptions.DEFAULT
+                     .withModel(model.model().faceCrop().detector()))) {
+            FaceCrop base = model.model().faceCrop();
+            int positive = model.model().labels().indexOf(model.model().defaultPositiveLabel());
+            ImageDecoder decoder = new ImageDecoder();
+            for (List<Path> files : List.of(real, fake)) {
+                for (Path p : files) {
+                    RgbImage image = decoder.decode(Files.readAllBytes(p));
+                    List<Face> faces = detector.detect(image);
+                    if (faces.isEmpty()) {
+                        noFace++;
+                        continue;
+                    }
+                    double[] scores = new double[sc.length * cy.length];
+                    for (int s = 0; s < sc.length; s++) {
+                        for (int c = 0; c < cy.length; c++) {
+                            FaceCrop g = new FaceCrop(base.detector(), base.square(), sc[s], cy[c], base.rotate(),
+                                    base.width(), base.height(), base.fill());
+                            double best = 0;
+                            for (Face f : faces) {
+                                best = Math.max(best, model.predict(g.cut(image, f)).scores()[positive]);
+                            }
+                            scores[s * cy.length + c] = best;
+                        }
+                    }
+                    byGeometry.add(scores);
+                    whole.add((double) model.predict(image).scores()[positive]);
+                    y.add(files == fake);
+                }
+            }
+        }
+        boolean[] labels = new boolean[y.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = y.get(i);
+        }
+        System.out.printf("%d images with a face, %d without%n", labels.length, noFace);
+        System.out.printf("original images, same subset: ROC AUC %.4f%n",
+                dev.dfd.eval.BinaryMetrics.rocAuc(labels, whole.stream().mapToDouble(Double::doubleValue).toArray()));
+        for (int s = 0; s < sc.length; s++) {
+            for (int c = 0; c < cy.length; c++) {
+                int k = s * cy.length + c;
+                double[] scores = byGeometry.stream().mapToDouble(v -> v[k]).toArray();
+                System.out.printf("scale %.2f center_y %.2f: ROC AUC %.4f%n", sc[s], cy[c],
+                        dev.dfd.eval.BinaryMetrics.rocAuc(labels, scores));
+            }
         }
     }
 
