@@ -97,10 +97,13 @@ public final class BatchingDetector implements AutoCloseable {
      *
      * @param decision this call's decision, null for the detector's default
      * @return a {@link Detection} (or a {@link DetectionResult.NoFace}, completed at once), completed by an inference
-     *         thread; a model failure completes it with a DfdException
-     * @throws ImageException a bad image (one-line reason, without the name)
-     * @throws Overloaded     the queue cannot take the image's regions
-     * @throws DfdException   an unknown label in the decision
+     *         thread; a model failure completes it with a DfdException, and anything else the batch threw (an
+     *         OutOfMemoryError included) completes it with that
+     * @throws ImageException      a bad image (one-line reason, without the name)
+     * @throws Overloaded          the queue cannot take the image's regions
+     * @throws DfdException        an unknown label in the decision
+     * @throws OutOfMemoryError    decoding or preprocessing ran out of memory (not the image's fault: retry later)
+     * @throws RuntimeException    an internal failure while decoding or preprocessing, as it was thrown
      */
     public CompletableFuture<DetectionResult> submit(byte[] bytes, String name, Decision decision) {
         if (!accepting) {
@@ -112,6 +115,12 @@ public final class BatchingDetector implements AutoCloseable {
             prepared = detector.call(() -> detector.prepare(ImageSource.of(name, bytes), null, call.faces()));
         } catch (DfdException closed) {
             throw new Overloaded("shutting down");
+        }
+        if (prepared.crash() instanceof Error e) {
+            throw e;
+        }
+        if (prepared.crash() instanceof RuntimeException e) {
+            throw e;
         }
         if (!prepared.ok()) {
             throw new ImageException(prepared.error());
@@ -172,11 +181,9 @@ public final class BatchingDetector implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 batch.forEach(i -> i.outcome().completeExceptionally(new Overloaded("shutting down")));
                 break;
-            } catch (Throwable e) { // never leave a caller waiting, whatever happened
+            } catch (Throwable e) { // never leave a caller waiting, whatever happened; the worker goes on
+                // (an OutOfMemoryError is this batch's: its arrays are garbage now, and the next batch may fit)
                 batch.forEach(i -> i.outcome().completeExceptionally(e));
-                if (e instanceof Error err) {
-                    throw err;
-                }
             } finally {
                 batch.clear();
             }

@@ -374,15 +374,25 @@ public final class Detector implements AutoCloseable {
 
     /**
      * An image ready for the model: one input per region (the whole image, or each face with its {@code faces}
-     * entry), or no face, or the one-line reason it cannot be run.
+     * entry), or no face, or the one-line reason it cannot be run. {@code crash} is set when that reason is not the
+     * image's fault (an OutOfMemoryError, an internal error), so a server can answer 503 or 500 instead of 422.
      */
-    record Prepared(String source, List<ModelInput> inputs, List<Face> faces, boolean noFace, String error) {
+    record Prepared(String source, List<ModelInput> inputs, List<Face> faces, boolean noFace, String error,
+                    Throwable crash) {
+        Prepared(String source, List<ModelInput> inputs, List<Face> faces, boolean noFace, String error) {
+            this(source, inputs, faces, noFace, error, null);
+        }
+
         boolean ok() {
             return error == null;
         }
 
         static Prepared failed(String source, String error) {
             return new Prepared(source, List.of(), List.of(), false, error);
+        }
+
+        static Prepared crashed(String source, String error, Throwable crash) {
+            return new Prepared(source, List.of(), List.of(), false, error, crash);
         }
     }
 
@@ -403,12 +413,12 @@ public final class Detector implements AutoCloseable {
         } catch (DfdException e) {
             return Prepared.failed(source.name(), e.getMessage());
         } catch (OutOfMemoryError e) {
-            return Prepared.failed(source.name(), "not enough memory to process this image");
+            return Prepared.crashed(source.name(), "not enough memory to process this image", e);
         } catch (RuntimeException e) {
             if (System.getenv("DFD_DEBUG") != null) {
                 e.printStackTrace();
             }
-            return Prepared.failed(source.name(), "cannot process image (internal error; DFD_DEBUG=1 prints it)");
+            return Prepared.crashed(source.name(), "cannot process image (internal error; DFD_DEBUG=1 prints it)", e);
         }
     }
 

@@ -186,13 +186,13 @@ public final class DfdServer implements AutoCloseable {
             try (MemoryBudget.Reservation body = admitBody(ctx)) {
                 Decision decision = decision(ctx);
                 Input input = single(ctx);
-                ctx.json(detect(input, decision));
+                ctx.json(detect(input, decision, body.bytes()));
             }
         }));
         app.post("/v1/detect/batch", guarded(ctx -> {
             try (MemoryBudget.Reservation body = admitBody(ctx)) {
                 Decision decision = decision(ctx);
-                ctx.json(detectBatch(many(ctx), decision));
+                ctx.json(detectBatch(many(ctx), decision, body.bytes()));
             }
         }));
         app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
@@ -314,7 +314,7 @@ public final class DfdServer implements AutoCloseable {
                     + config.maxBodyBytes());
         }
         long bytes = cost.body(declared, ctx.contentType(), config.maxBodyBytes());
-        if (!budget.fitsAtAll(bytes)) {
+        if (!budget.fitsAtAll(bytes, queueMemory.bytes())) {
             metrics.rejected("too_large");
             throw RequestDecoder.tooLarge("reading this body takes about " + MemoryCost.megabytes(bytes)
                     + ", over the server's memory budget of " + MemoryCost.megabytes(budget.capacity()));
@@ -346,12 +346,13 @@ public final class DfdServer implements AutoCloseable {
      * budget beside what is running. The reservation shrinks to the model inputs once it is decoded, and is
      * released when its inference ends.
      *
+     * @param held                       what the request holds already (its body), beside the queue's share
      * @throws ImageException             an unreadable header or an image over --max-pixels
-     * @throws TooLargeForBudget          decoding it needs more than the whole budget
+     * @throws TooLargeForBudget          decoding it needs more than the budget could ever give it
      * @throws ApiException               503: the queue or the budget is full now
      * @throws BatchingDetector.Overloaded the queue filled while it was decoded
      */
-    private CompletableFuture<DetectionResult> submit(Input input, Decision decision) {
+    private CompletableFuture<DetectionResult> submit(Input input, Decision decision, long held) {
         if (batcher.saturated()) { // refused before spending a decode on it
             metrics.rejected("queue_full");
             throw new ApiException(503, "overloaded", "inference queue is full (" + config.queueCapacity()
@@ -363,11 +364,14 @@ public final class DfdServer implements AutoCloseable {
                     + " pixels, over the limit of " + limits.maxPixels() + " (possible decompression bomb)");
         }
         long bytes = cost.image(header);
-        if (!budget.fitsAtAll(bytes)) {
+        long alwaysHeld = held + queueMemory.bytes(); // even on an idle server, the image gets no more than the rest
+        if (!budget.fitsAtAll(bytes, alwaysHeld)) {
             metrics.rejected("image_too_large");
             throw new TooLargeForBudget("decoding this " + header.width() + "x" + header.height() + " "
                     + header.format() + " takes about " + MemoryCost.megabytes(bytes) + ", over the server's memory"
-                    + " budget of " + MemoryCost.megabytes(budget.capacity()) + " (--max-memory)");
+                    + " budget of " + MemoryCost.megabytes(budget.capacity()) + " (--max-memory) less the request's"
+                    + " body and the inference queue (" + MemoryCost.megabytes(budget.capacity() - alwaysHeld)
+                    + " left)");
         }
         return prepareInTurn(() -> { // memory is reserved only once the image's turn to be decoded has come
             MemoryBudget.Reservation reservation = budget.tryReserve(bytes);
@@ -423,12 +427,12 @@ public final class DfdServer implements AutoCloseable {
         }
     }
 
-    private ObjectNode detectBatch(List<Input> inputs, Decision decision) {
+    private ObjectNode detectBatch(List<Input> inputs, Decision decision, long held) {
         // submit all first so they share batches, then collect
         List<Object> pending = new ArrayList<>();
         for (Input in : inputs) {
             try {
-                pending.add(submit(in, decision));
+                pending.add(submit(in, decision, held));
             } catch (BatchingDetector.Overloaded e) {
                 metrics.rejected("queue_full");
                 throw new ApiException(503, "overloaded", e.getMessage(), 1);
@@ -556,10 +560,10 @@ public final class DfdServer implements AutoCloseable {
         }
     }
 
-    private ObjectNode detect(Input input, Decision decision) {
+    private ObjectNode detect(Input input, Decision decision, long held) {
         CompletableFuture<DetectionResult> detection;
         try {
-            detection = submit(input, decision);
+            detection = submit(input, decision, held);
         } catch (BatchingDetector.Overloaded e) {
             metrics.rejected("queue_full");
             throw new ApiException(503, "overloaded", e.getMessage(), 1);
@@ -583,11 +587,17 @@ public final class DfdServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "stopping", "the server is stopping", 1);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof BatchingDetector.Overloaded) {
+            Throwable cause = e.getCause();
+            if (cause instanceof BatchingDetector.Overloaded) {
                 throw new ApiException(503, "stopping", "the server is stopping", 1);
             }
-            throw new ApiException(500, "inference_failed", e.getCause() instanceof DfdException d ? d.getMessage()
-                    : "inference failed");
+            if (cause instanceof DfdException d) {
+                throw new ApiException(500, "inference_failed", d.getMessage());
+            }
+            if (cause instanceof Error err) { // an OutOfMemoryError answers 503 out_of_memory, others 500 internal
+                throw new UnexpectedError(err);
+            }
+            throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause); // 500 internal
         }
     }
 

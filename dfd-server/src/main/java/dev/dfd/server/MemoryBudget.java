@@ -36,9 +36,12 @@ final class MemoryBudget {
         return peak;
     }
 
-    /** True when {@code bytes} could be reserved on an idle server. */
-    boolean fitsAtAll(long bytes) {
-        return bytes <= capacity;
+    /**
+     * True when {@code bytes} could be reserved on an idle server, beside {@code held}: what the asking request
+     * holds already (its body) and what the server holds for its whole life (the inference queue).
+     */
+    boolean fitsAtAll(long bytes, long held) {
+        return bytes <= capacity - held;
     }
 
     /** A reservation of {@code bytes}, or null when they do not fit beside what is reserved now. */

@@ -41,7 +41,25 @@ final class ReadDeadline implements AutoCloseable {
         });
         // a tenth of the deadline between checks: a connection lives at most 10% past it
         long period = Math.max(20, Math.min(1_000, deadlineMillis / 10));
-        timer.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(keepGoing("checking read deadlines", this::sweep), period, period,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The task, with whatever it throws logged in one line (the stack under DFD_DEBUG=1) and swallowed: a periodic
+     * task that throws is never run again, which here would leave every slow client its connection.
+     */
+    static Runnable keepGoing(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (Throwable e) {
+                System.err.println("dfd serve: error while " + what + " (" + e + "); going on");
+                if (System.getenv("DFD_DEBUG") != null) {
+                    e.printStackTrace();
+                }
+            }
+        };
     }
 
     /** Connections closed for missing the deadline. */

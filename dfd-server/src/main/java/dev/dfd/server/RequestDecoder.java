@@ -1,7 +1,9 @@
 package dev.dfd.server;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dfd.internal.Json;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,11 +52,16 @@ final class RequestDecoder {
     private final int maxImages;
     /** null: fetching images by URL is off. */
     private final UrlFetcher fetcher;
+    /** JSON bodies: a string may be as long as the body (Jackson's default stops at 20 million characters). */
+    private final ObjectMapper json;
 
     RequestDecoder(long maxBodyBytes, int maxImages, UrlFetcher fetcher) {
         this.maxBodyBytes = maxBodyBytes;
         this.maxImages = maxImages;
         this.fetcher = fetcher;
+        this.json = new ObjectMapper(JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
+                .maxStringLength((int) Math.min(Integer.MAX_VALUE, Math.max(maxBodyBytes,
+                        StreamReadConstraints.DEFAULT_MAX_STRING_LEN))).build()).build());
     }
 
     /** The images of a request, at least one, at most {@code maxImages}, none empty. */
@@ -84,7 +91,7 @@ final class RequestDecoder {
         } else if (type.startsWith("application/json")) {
             JsonNode json;
             try {
-                json = Json.MAPPER.readTree(body(request));
+                json = this.json.readTree(body(request));
             } catch (IOException e) {
                 throw new ApiException(400, "bad_json", "the body is not valid JSON");
             }

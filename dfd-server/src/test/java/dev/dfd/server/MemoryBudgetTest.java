@@ -28,7 +28,9 @@ class MemoryBudgetTest {
         b.close();
         assertEquals(0, budget.reserved());
         assertEquals(100, budget.peak());
-        assertTrue(budget.fitsAtAll(100));
-        assertFalse(budget.fitsAtAll(101));
+        assertTrue(budget.fitsAtAll(100, 0));
+        assertFalse(budget.fitsAtAll(101, 0));
+        assertTrue(budget.fitsAtAll(60, 40)); // what the request and the queue hold is never the image's
+        assertFalse(budget.fitsAtAll(61, 40));
     }
 }

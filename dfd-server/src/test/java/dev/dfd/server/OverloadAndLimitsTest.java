@@ -6,6 +6,7 @@ import dev.dfd.DetectorOptions;
 import dev.dfd.Fixtures;
 import dev.dfd.internal.Json;
 import dev.dfd.internal.io.ImageDecoderTestSupport;
+import dev.dfd.internal.io.ImageHeader;
 import dev.dfd.internal.report.DetectionJson;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,6 +124,30 @@ class OverloadAndLimitsTest {
 
             byte[] png = Files.readAllBytes(Fixtures.dir().resolve("images").resolve("noise_64x48.png"));
             assertEquals(200, post(server.port(), "/v1/detect", "image/png", png).statusCode());
+        }
+    }
+
+    /**
+     * An image whose decode is under the whole budget but over what the inference queue's share and the request's
+     * own body leave could never be admitted, even on an idle server: 422 image_too_large, not 503 forever. With a
+     * byte more of budget it is admitted (and then fails as the truncated file it is).
+     */
+    @Test
+    void anImageThatCouldNeverFitIsTooLargeNotBusy() throws Exception {
+        byte[] claim = ImageDecoderTestSupport.jpegClaiming(1600, 1200);
+        MemoryCost cost = MemoryCost.of(detector);
+        long image = cost.image(ImageHeader.read(claim));
+        long held = cost.queue(64) + cost.body(claim.length, "image/jpeg", 8L << 20); // as server() configures it
+        try (DfdServer server = server(image + held - 1, 30_000)) {
+            for (int i = 0; i < 2; i++) { // the same answer every time: retrying cannot help
+                HttpResponse<String> r = post(server.port(), "/v1/detect", "image/jpeg", claim);
+                assertEquals(422, r.statusCode(), r.body());
+                assertEquals("image_too_large", json(r.body()).get("error").get("code").asText(), r.body());
+            }
+        }
+        try (DfdServer server = server(image + held, 30_000)) {
+            HttpResponse<String> r = post(server.port(), "/v1/detect", "image/jpeg", claim);
+            assertEquals("invalid_image", json(r.body()).get("error").get("code").asText(), r.body());
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class RequestDecoderTest {
@@ -54,6 +55,23 @@ class RequestDecoderTest {
         assertArrayEquals(PNG, in.get(0).bytes());
         Fake named = new Fake("application/octet-stream", PNG.length, Map.of("X-Filename", "cat.png"), PNG, List.of());
         assertEquals("cat.png", DECODER.decode(named).get(0).name());
+    }
+
+    /**
+     * A base64 image of 15.4 MB is a 20.5-million-character JSON string, under the 20 MiB body limit but over
+     * Jackson's default string limit (20 million characters, whatever the body limit): it is read, not refused as
+     * bad JSON.
+     */
+    @Test
+    void jsonStringsAsLongAsTheBodyLimitAllows() {
+        byte[] image = new byte[15_375_000];
+        image[0] = (byte) 0x89;
+        String body = "{\"image\": \"" + Base64.getEncoder().encodeToString(image) + "\"}";
+        assertTrue(body.length() > 20_000_000 && body.length() < 20 << 20, body.length() + " characters");
+        RequestDecoder decoder = new RequestDecoder(20 << 20, 3, null);
+        List<RequestDecoder.Input> in = decoder.decode(Fake.body("application/json",
+                body.getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(image.length, in.get(0).bytes().length);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.dfd.internal.io;
 
+import dev.dfd.ImageException;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -12,9 +14,16 @@ import java.nio.charset.StandardCharsets;
  * @param adobe          a JPEG APP14 "Adobe" segment is present
  * @param adobeTransform its transform byte (0 none/CMYK, 1 YCbCr, 2 YCCK), -1 when absent
  * @param jpegComponents number of components in the JPEG frame header, 0 when not a JPEG or not found
+ * @param jpegScans      number of scans (SOS markers) in a JPEG, 0 when not a JPEG
  */
-public record ContainerInfo(int orientation, boolean adobe, int adobeTransform, int jpegComponents) {
-    static final ContainerInfo NONE = new ContainerInfo(1, false, -1, 0);
+public record ContainerInfo(int orientation, boolean adobe, int adobeTransform, int jpegComponents, int jpegScans) {
+    static final ContainerInfo NONE = new ContainerInfo(1, false, -1, 0, 0);
+    /**
+     * The most scans a JPEG may have. libjpeg walks every block of the image for every scan, and a scan can be a few
+     * bytes, so a small file of thousands of scans takes minutes to decode; real progressive JPEGs have about 10
+     * (libjpeg's default script has 10, mozjpeg's a few more).
+     */
+    public static final int MAX_JPEG_SCANS = 100;
 
     static ContainerInfo read(ImageFormat format, byte[] b) {
         try {
@@ -22,11 +31,19 @@ public record ContainerInfo(int orientation, boolean adobe, int adobeTransform, 
                 case JPEG -> readJpeg(b);
                 case PNG -> readPng(b);
                 case WEBP -> readWebp(b);
-                case TIFF -> new ContainerInfo(Exif.orientation(b, 0, b.length), false, -1, 0);
+                case TIFF -> new ContainerInfo(Exif.orientation(b, 0, b.length), false, -1, 0, 0);
                 default -> NONE;
             };
-        } catch (IndexOutOfBoundsException e) {
-            return NONE; // a damaged container: the decoder reports the real problem
+        } catch (IndexOutOfBoundsException e) { // a damaged container: the decoder reports the real problem
+            return format == ImageFormat.JPEG ? new ContainerInfo(1, false, -1, 0, countScans(b, 2)) : NONE;
+        }
+    }
+
+    /** Refuses a JPEG of more than {@link #MAX_JPEG_SCANS} scans before libjpeg spends minutes decoding it. */
+    void requireFewScans() {
+        if (jpegScans > MAX_JPEG_SCANS) {
+            throw new ImageException("too many scans: " + jpegScans + ", the limit is " + MAX_JPEG_SCANS
+                    + " (a progressive JPEG has about 10)");
         }
     }
 
@@ -70,7 +87,51 @@ public record ContainerInfo(int orientation, boolean adobe, int adobeTransform, 
             }
             p = data + dataLength;
         }
-        return new ContainerInfo(orientation, adobe, transform, components);
+        // the scans are counted from where the headers stopped, however they stopped: libjpeg skips stray bytes
+        return new ContainerInfo(orientation, adobe, transform, components, countScans(b, p));
+    }
+
+    /**
+     * The scans (SOS markers) from {@code p} to the end of the image, walking marker segments and skipping each
+     * scan's entropy-coded data up to the next marker (0xFF followed by neither a stuffed 0x00 nor a restart marker
+     * RST0-7). Bytes between segments that are not a marker are skipped, as libjpeg skips them.
+     */
+    static int countScans(byte[] b, int p) {
+        int scans = 0;
+        while (p + 1 < b.length) {
+            if ((b[p] & 0xFF) != 0xFF) {
+                p++;
+                continue;
+            }
+            int marker = b[p + 1] & 0xFF;
+            if (marker == 0xD9) { // end of image
+                break;
+            }
+            if (marker == 0xFF || marker == 0x00 || marker == 0x01 || marker == 0xD8
+                    || (marker >= 0xD0 && marker <= 0xD7)) { // fill byte, or a marker without a length
+                p += marker == 0xFF ? 1 : 2;
+                continue;
+            }
+            if (p + 4 > b.length) {
+                break;
+            }
+            int length = u16be(b, p + 2);
+            if (length < 2) {
+                break;
+            }
+            p += 2 + length;
+            if (marker == 0xDA) {
+                scans++;
+                while (p + 1 < b.length && !((b[p] & 0xFF) == 0xFF && endsEntropyData(b[p + 1] & 0xFF))) {
+                    p++;
+                }
+            }
+        }
+        return scans;
+    }
+
+    private static boolean endsEntropyData(int next) {
+        return next != 0x00 && !(next >= 0xD0 && next <= 0xD7);
     }
 
     private static boolean isStartOfFrame(int marker) {
@@ -92,7 +153,7 @@ public record ContainerInfo(int orientation, boolean adobe, int adobeTransform, 
                     data += 6;
                     n -= 6;
                 }
-                return new ContainerInfo(Exif.orientation(b, data, n), false, -1, 0);
+                return new ContainerInfo(Exif.orientation(b, data, n), false, -1, 0, 0);
             }
             if (startsWith(b, p + 4, "IEND")) {
                 break;
@@ -116,7 +177,7 @@ public record ContainerInfo(int orientation, boolean adobe, int adobeTransform, 
                     data += 6;
                     n -= 6;
                 }
-                return new ContainerInfo(Exif.orientation(b, data, n), false, -1, 0);
+                return new ContainerInfo(Exif.orientation(b, data, n), false, -1, 0, 0);
             }
             p += 8 + (int) ((length + 1) & ~1L); // chunks are padded to even sizes
         }

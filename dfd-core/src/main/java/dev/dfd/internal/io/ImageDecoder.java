@@ -20,6 +20,7 @@ import java.awt.image.SampleModel;
 import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Iterator;
 import java.util.List;
 import javax.imageio.IIOException;
@@ -27,6 +28,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.event.IIOReadUpdateListener;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
 
@@ -77,6 +79,7 @@ public final class ImageDecoder {
             throw new ImageException("not an image dfd can read (expected JPEG, PNG, GIF, BMP, WebP or TIFF data)");
         }
         ContainerInfo info = ContainerInfo.read(format, bytes);
+        info.requireFewScans();
         RgbImage rgb = format == ImageFormat.WEBP ? WebpDecoder.decode(bytes, limits)
                 : decodePixels(format, info, bytes);
         return Orientation.apply(rgb, info.orientation());
@@ -140,16 +143,24 @@ public final class ImageDecoder {
             boolean rotated = info.orientation() >= 2 && info.orientation() <= 8;
             RgbImage rgb;
             if (format == ImageFormat.JPEG && info.jpegComponents() == 4) {
-                requireDecodeMemory(format, width, height, 4, rotated); // (H, W, 4) CMYK raster
+                requireDecodeMemory(format, width, height, 4, rotated, 0); // (H, W, 4) CMYK raster
                 rgb = cmykJpegToRgb(reader.readRaster(0, null), info);
             } else {
                 ImageTypeSpecifier type = firstImageType(reader);
                 if (type != null && decodesInPlace(reader, type)) {
-                    requireDecodeMemory(format, width, height, 0, rotated);
+                    requireDecodeMemory(format, width, height, 0, rotated, 0);
                     rgb = decodeInPlace(reader, type, width, height);
                 } else {
-                    requireDecodeMemory(format, width, height, type == null ? 4 : rasterBytesPerPixel(type), rotated);
+                    int rasterBytes = type == null ? 4 : rasterBytesPerPixel(type);
+                    requireDecodeMemory(format, width, height, rasterBytes, rotated,
+                            ImageHeader.tileBytes(format, reader, width, height, rasterBytes));
+                    RowsDecoded rows = format == ImageFormat.GIF ? RowsDecoded.watch(reader, height) : null;
                     BufferedImage image = reader.read(0);
+                    if (rows != null && rows.count() < height) {
+                        // the JDK reader stops at an early end of the LZW data and leaves the rest black, silently
+                        throw new FinalRefusal("truncated GIF data (the image data ends after " + rows.count()
+                                + " of its " + height + " rows)");
+                    }
                     rgb = toRgb(image.getRaster(), image.getColorModel());
                 }
             }
@@ -173,15 +184,16 @@ public final class ImageDecoder {
     /**
      * Refuses a decode whose peak heap would pass {@link DecodeLimits#maxDecodeBytes()}: the reader's own raster
      * ({@code rasterBytesPerPixel}, 0 when decoding in place) and the 3-byte RGB result, or the result and its EXIF
-     * rotated copy, whichever is more.
+     * rotated copy, whichever is more, and a tiled TIFF's tile buffer ({@code tileBytes}).
      */
     private void requireDecodeMemory(ImageFormat format, int width, int height, int rasterBytesPerPixel,
-                                     boolean rotated) {
+                                     boolean rotated, long tileBytes) {
         long perPixel = Math.max(rasterBytesPerPixel + 3L, rotated ? 6 : 3);
-        long needed = (long) width * height * perPixel;
+        long needed = (long) width * height * perPixel + tileBytes;
         if (needed > limits.maxDecodeBytes()) {
             throw new FinalRefusal("decoding this " + width + "x" + height + " " + format + " needs " + needed
-                    + " bytes (" + perPixel + " per pixel), over the limit of " + limits.maxDecodeBytes());
+                    + " bytes (" + perPixel + " per pixel" + (tileBytes > 0 ? " and " + tileBytes + " for a tile" : "")
+                    + "), over the limit of " + limits.maxDecodeBytes());
         }
     }
 
@@ -436,6 +448,56 @@ public final class ImageDecoder {
     static String oneLine(String s) {
         String t = s.replaceAll("\\s+", " ").trim();
         return t.length() > 200 ? t.substring(0, 200) + "..." : t;
+    }
+
+    /** The distinct rows a reader reports writing (through its update events), for readers that never say "truncated". */
+    private static final class RowsDecoded implements IIOReadUpdateListener {
+        private final BitSet rows;
+
+        private RowsDecoded(int height) {
+            rows = new BitSet(height);
+        }
+
+        static RowsDecoded watch(ImageReader reader, int height) {
+            RowsDecoded r = new RowsDecoded(height);
+            reader.addIIOReadUpdateListener(r);
+            return r;
+        }
+
+        int count() {
+            return rows.cardinality();
+        }
+
+        @Override
+        public void imageUpdate(ImageReader source, BufferedImage image, int minX, int minY, int width, int height,
+                                int periodX, int periodY, int[] bands) {
+            for (int i = 0; i < height; i++) {
+                rows.set(minY + i * Math.max(1, periodY));
+            }
+        }
+
+        @Override
+        public void passStarted(ImageReader source, BufferedImage image, int pass, int minPass, int maxPass,
+                                int minX, int minY, int periodX, int periodY, int[] bands) {
+        }
+
+        @Override
+        public void passComplete(ImageReader source, BufferedImage image) {
+        }
+
+        @Override
+        public void thumbnailPassStarted(ImageReader source, BufferedImage thumbnail, int pass, int minPass,
+                                         int maxPass, int minX, int minY, int periodX, int periodY, int[] bands) {
+        }
+
+        @Override
+        public void thumbnailUpdate(ImageReader source, BufferedImage thumbnail, int minX, int minY, int width,
+                                    int height, int periodX, int periodY, int[] bands) {
+        }
+
+        @Override
+        public void thumbnailPassComplete(ImageReader source, BufferedImage thumbnail) {
+        }
     }
 
     /** A refusal not worth retrying with another reader: a limit, or data that ends too early. */

@@ -45,6 +45,11 @@ public record ImageHeader(ImageFormat format, int width, int height, long decode
      */
     static final int WEBP_BYTES_PER_PIXEL = 14;
     private static final String JPEG_METADATA = "javax_imageio_jpeg_image_1.0";
+    /**
+     * A TIFF tile may cover at most this many times the image's area rounded up to whole 256x256 tiles: encoders
+     * write tiles of 16 to 1024 pixels a side, never one far larger than the image it tiles.
+     */
+    static final int MAX_TILE_AREA_RATIO = 64;
 
     public long pixels() {
         return (long) width * height;
@@ -60,6 +65,7 @@ public record ImageHeader(ImageFormat format, int width, int height, long decode
             throw new ImageException("not an image dfd can read (expected JPEG, PNG, GIF, BMP, WebP or TIFF data)");
         }
         ContainerInfo info = ContainerInfo.read(format, bytes);
+        info.requireFewScans();
         // Orientation.apply copies the image when it turns or flips it
         int orientationCopy = info.orientation() == 1 ? 0 : 3;
         if (format == ImageFormat.WEBP) {
@@ -85,14 +91,16 @@ public record ImageHeader(ImageFormat format, int width, int height, long decode
                 }
                 // the decoder's raster, then its RGB copy; a progressive JPEG's decoder also keeps every component's
                 // coefficients (2 bytes a sample) for the whole image, in native memory
-                long perPixel = rasterBytesPerPixel(reader) + 3 + orientationCopy;
+                int rasterBytes = rasterBytesPerPixel(reader);
+                long perPixel = rasterBytes + 3 + orientationCopy;
                 if (format == ImageFormat.JPEG && !baselineJpeg(reader)) {
                     perPixel += 2L * Math.max(3, info.jpegComponents());
                 }
                 if (format == ImageFormat.JPEG && info.jpegComponents() == 4) {
                     perPixel += 4; // YCCK is turned into a second CMYK raster before RGB
                 }
-                return new ImageHeader(format, width, height, DECODE_OVERHEAD + (long) width * height * perPixel);
+                return new ImageHeader(format, width, height, DECODE_OVERHEAD + (long) width * height * perPixel
+                        + tileBytes(format, reader, width, height, rasterBytes));
             } catch (ImageException e) {
                 first = first == null ? e : first;
             } catch (IOException | RuntimeException e) {
@@ -109,16 +117,47 @@ public record ImageHeader(ImageFormat format, int width, int height, long decode
 
     /**
      * The fewest bytes a complete file of this size can have, where the format's coding puts a floor under it: a
-     * Huffman-coded JPEG spends at least one bit on every 8x8 block (its DC code), and PNG's deflate stream cannot
-     * compress more than 1032:1 the at least one bit a pixel it holds. A file smaller than that is truncated, and is
-     * refused before its claimed size is allocated; other formats get no floor (0).
+     * Huffman-coded JPEG spends at least one bit on every 8x8 block (its DC code), PNG's deflate stream cannot
+     * compress more than 1032:1 the at least one bit a pixel it holds, and a GIF's LZW code (12 bits at most once
+     * its table is full, fewer before) stands for at most 4096 pixels, so at least a byte per 4096 pixels (1.5 in
+     * the long run). A file smaller than that is truncated, and is refused before its claimed size is allocated;
+     * other formats (BMP, TIFF, WebP) get no floor (0).
      */
     public static long smallestFile(ImageFormat format, int width, int height) {
         return switch (format) {
             case JPEG -> ((width + 7L) / 8) * ((height + 7L) / 8) / 8;
             case PNG -> (long) width * height / 8 / 1032;
+            case GIF -> (long) width * height / 4096;
             default -> 0;
         };
+    }
+
+    /**
+     * The buffer a tiled TIFF's reader allocates for each tile it decodes: a whole tile's samples, not clipped to the
+     * image, so a 16x16 image with one 16384x32768 tile allocates 512 MB; 0 for other formats and for strips (the
+     * JDK reader clips a strip to the image). A tile over {@link #MAX_TILE_AREA_RATIO} times the image's area
+     * (rounded up to 256x256 tiles) is refused: no encoder writes one.
+     *
+     * @param bytesPerPixel bytes a pixel takes in the reader's raster, at least what a tile's samples take
+     */
+    static long tileBytes(ImageFormat format, ImageReader reader, int width, int height, int bytesPerPixel)
+            throws IOException {
+        if (format != ImageFormat.TIFF || !reader.isImageTiled(0)) {
+            return 0;
+        }
+        long tileWidth = reader.getTileWidth(0);
+        long tileHeight = reader.getTileHeight(0);
+        long most = MAX_TILE_AREA_RATIO * roundUp(width, 256) * roundUp(height, 256);
+        if (tileWidth <= 0 || tileHeight <= 0 || tileWidth * tileHeight > most) {
+            throw new ImageException("invalid TIFF header: a " + Integer.toUnsignedString((int) tileWidth) + "x"
+                    + Integer.toUnsignedString((int) tileHeight) + " tile for a " + width + "x" + height
+                    + " image (at most " + most + " pixels a tile)");
+        }
+        return tileWidth * tileHeight * bytesPerPixel;
+    }
+
+    private static long roundUp(long n, long multiple) {
+        return (n + multiple - 1) / multiple * multiple;
     }
 
     /**
