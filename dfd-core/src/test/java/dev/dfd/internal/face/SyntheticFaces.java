@@ -21,7 +21,7 @@ import java.util.Random;
  * The synthetic face benchmark: face crops pasted at known boxes onto backgrounds, and face-free images. A face
  * crop of side c is taken to hold a face box of side c / {@link #CROP_PER_FACE} centred at (0.5, {@link
  * #FACE_CENTER_Y}) of the crop (the DFDC crops' geometry as measured with the full-range model, as in
- * models/default/dfd_faces.json), so a pasted face of "size" s has that box scaled, and recall is measured at
+ * {@code FaceCrop.DFDC}), so a pasted face of "size" s has that box scaled, and recall is measured at
  * IoU >= 0.5 against it. Everything is fixed by the seed.
  */
 final class SyntheticFaces {
