@@ -40,19 +40,7 @@ final class AttentionFusion implements Fusion {
 
     @Override
     public int apply(OnnxGraph g, Shapes shapes) {
-        int fused = 0;
-        boolean again = true;
-        while (again) {
-            again = false;
-            for (NodeProto sm : g.nodes()) {
-                if (sm.getOpType().equals("Softmax") && sm.getDomain().isEmpty() && fuse(g, shapes, sm)) {
-                    fused++;
-                    again = true;
-                    break;
-                }
-            }
-        }
-        return fused;
+        return Fusion.fuseEach(g, shapes, "Softmax", AttentionFusion::fuse);
     }
 
     /** A projection: x, its weight (in, out) values and bias (out) values (null: none). */

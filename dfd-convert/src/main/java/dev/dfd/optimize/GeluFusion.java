@@ -36,19 +36,7 @@ final class GeluFusion implements Fusion {
 
     @Override
     public int apply(OnnxGraph g, Shapes shapes) {
-        int fused = 0;
-        boolean again = true;
-        while (again) {
-            again = false;
-            for (NodeProto erf : g.nodes()) {
-                if (erf.getOpType().equals("Erf") && erf.getDomain().isEmpty() && fuse(g, shapes, erf)) {
-                    fused++;
-                    again = true;
-                    break;
-                }
-            }
-        }
-        return fused;
+        return Fusion.fuseEach(g, shapes, "Erf", this::fuse);
     }
 
     private boolean fuse(OnnxGraph g, Shapes shapes, NodeProto erf) {

@@ -26,19 +26,7 @@ final class SkipLayerNormFusion implements Fusion {
 
     @Override
     public int apply(OnnxGraph g, Shapes shapes) {
-        int fused = 0;
-        boolean again = true;
-        while (again) {
-            again = false;
-            for (NodeProto ln : g.nodes()) {
-                if (ln.getOpType().equals("LayerNormalization") && ln.getDomain().isEmpty() && fuse(g, shapes, ln)) {
-                    fused++;
-                    again = true;
-                    break; // the graph changed under the loop
-                }
-            }
-        }
-        return fused;
+        return Fusion.fuseEach(g, shapes, "LayerNormalization", SkipLayerNormFusion::fuse);
     }
 
     private static boolean fuse(OnnxGraph g, Shapes shapes, NodeProto ln) {
