@@ -1,10 +1,11 @@
 package dev.dfd.optimize;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
+import dev.dfd.graph.TensorValues;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -116,16 +117,7 @@ final class OnnxGraph {
                 || t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
             return null;
         }
-        if (!t.getRawData().isEmpty()) {
-            float[] v = new float[t.getRawData().size() / 4];
-            t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-            return v;
-        }
-        float[] v = new float[t.getFloatDataCount()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = t.getFloatData(i);
-        }
-        return v;
+        return TensorValues.floats(t);
     }
 
     /** An int64 initializer's (or Constant's) values, or null. */

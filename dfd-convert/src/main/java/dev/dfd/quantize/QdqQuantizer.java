@@ -4,10 +4,11 @@ import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
 import dev.dfd.DfdException;
+import dev.dfd.graph.TensorValues;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -282,16 +283,7 @@ public final class QdqQuantizer {
         if (t.getDataType() != DataType.FLOAT.getNumber()) {
             throw new DfdException("static int8: initializer " + t.getName() + " is not float32");
         }
-        if (!t.getRawData().isEmpty()) {
-            float[] v = new float[t.getRawData().size() / 4];
-            t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-            return v;
-        }
-        float[] v = new float[t.getFloatDataCount()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = t.getFloatData(i);
-        }
-        return v;
+        return TensorValues.floats(t);
     }
 
     private static byte[] floats(float... values) {
