@@ -91,6 +91,12 @@ public final class Soak {
             Kind.GOOD, Kind.HUGE_LENGTH, Kind.GOOD, Kind.TRUNCATED, Kind.GOOD, Kind.GOOD, Kind.GOOD, Kind.GOOD);
 
     /** One second of the run as sampled: the server's state from /metrics and the clients' outcomes. */
+    static boolean recovered(Sample baseline, Sample now) {
+        boolean reservations = Double.isNaN(now.reservedMb()) || Double.isNaN(baseline.reservedMb())
+                || now.reservedMb() <= baseline.reservedMb() + 1;
+        return now.threads() <= baseline.threads() + 8 && now.connections() <= baseline.connections() && reservations;
+    }
+
     public record Sample(double t, double rssMb, double heapMb, double heapCommittedMb, double threads,
                          double connections, double reservedMb, int requests, int ok, int rejected, int refused,
                          int unexpected, double p50, double p99) {
@@ -150,10 +156,13 @@ public final class Soak {
                     && warmAndEnd[1] <= warmAndEnd[0] * 1.10 + 32;
         }
 
-        /** Threads within 8 of the baseline (JIT compiler threads come and go) and connections back to it. */
+        /**
+         * Threads within 8 of the baseline (JIT compiler threads come and go), connections back to it, and the memory
+         * budget's reservations back to it (within 1 MB): a reservation never released would shrink the budget for
+         * good.
+         */
         public boolean recovered() {
-            return settled != null && settled.threads() <= baseline.threads() + 8
-                    && settled.connections() <= baseline.connections();
+            return settled != null && Soak.recovered(baseline, settled);
         }
 
         public boolean passed() {
@@ -196,9 +205,10 @@ public final class Soak {
                 b.append(LoadTest.table(List.of(burst)));
             }
             b.append(settled == null ? "recovery: no sample\n" : String.format(Locale.ROOT, "recovery: threads %.0f"
-                            + " (baseline %.0f), connections %.0f (baseline %.0f), RSS %.0f MB, after %.0f s%n",
+                            + " (baseline %.0f), connections %.0f (baseline %.0f), reserved %.0f MB (baseline %.0f),"
+                            + " RSS %.0f MB, after %.0f s%n",
                     settled.threads(), baseline.threads(), settled.connections(), baseline.connections(),
-                    settled.rssMb(), settleSeconds));
+                    settled.reservedMb(), baseline.reservedMb(), settled.rssMb(), settleSeconds));
             b.append(String.format(Locale.ROOT, "answers afterwards: %d images checked, %d changed%n", answersChecked,
                     answersChanged.size()));
             answersChanged.forEach(a -> b.append("  ").append(a).append('\n'));
@@ -208,7 +218,7 @@ public final class Soak {
             verdict(b, "RSS flat after warm-up (end <= 110% + 32 MB of warm; or so outside the heap, which the JVM"
                     + " bounds)", rssFlat());
             verdict(b, "burst answered 200 or 503 only", burst == null || burst.errors() == 0);
-            verdict(b, "threads and connections back to baseline", recovered());
+            verdict(b, "threads, connections and memory reservations back to baseline", recovered());
             verdict(b, "same answers afterwards", answersChecked > 0 && answersChanged.isEmpty());
             b.append(passed() ? "PASS\n" : "FAIL\n");
             return b.toString();
@@ -450,7 +460,7 @@ public final class Soak {
         Sample settled = null;
         while (System.nanoTime() - settleStart < o.settleSeconds() * 1e9) {
             settled = sample((System.nanoTime() - start) / 1e9, new Window());
-            if (settled.threads() <= baseline.threads() + 8 && settled.connections() <= baseline.connections()) {
+            if (recovered(baseline, settled)) {
                 break;
             }
             Thread.sleep(1_000);

@@ -40,4 +40,18 @@ class SoakTest {
             assertTrue(r.text().contains("ok    no answers other than the intended 4xx and 503"), r.text());
         }
     }
+
+    @Test
+    void recoveryNeedsThreadsConnectionsAndReservationsBack() {
+        Soak.Sample base = sample(21, 1, 0);
+        assertTrue(Soak.recovered(base, sample(29, 1, 0.5)), "8 more threads and rounding are within bounds");
+        assertFalse(Soak.recovered(base, sample(30, 1, 0)), "threads");
+        assertFalse(Soak.recovered(base, sample(21, 2, 0)), "connections");
+        assertFalse(Soak.recovered(base, sample(21, 1, 490)), "a reservation never released");
+        assertTrue(Soak.recovered(base, sample(21, 1, Double.NaN)), "a server without the metric");
+    }
+
+    private static Soak.Sample sample(double threads, double connections, double reservedMb) {
+        return new Soak.Sample(1, 500, 100, 200, threads, connections, reservedMb, 0, 0, 0, 0, 0, 0, 0);
+    }
 }
