@@ -10,6 +10,7 @@ import dev.dfd.internal.io.ImageDecoder;
 import dev.dfd.internal.model.ModelConfig;
 import dev.dfd.internal.model.ModelFiles;
 import dev.dfd.internal.model.OnnxClassifier;
+import dev.dfd.internal.model.OptimizedGraphCache;
 import dev.dfd.internal.model.PixelBatch;
 import dev.dfd.internal.postprocess.Postprocessor;
 import dev.dfd.internal.preprocess.ImageProcessor;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -62,6 +64,7 @@ import java.util.function.Consumer;
  */
 public final class Detector implements AutoCloseable {
     private final ModelInfo model;
+    private final Path runningGraph;
     private final DetectorOptions options;
     private final ImageDecoder decoder;
     private final ImageProcessor processor;
@@ -81,8 +84,9 @@ public final class Detector implements AutoCloseable {
     /** Calls the current thread is inside (a sink or listener that closes the detector must not wait for itself). */
     private final ThreadLocal<int[]> callDepth = ThreadLocal.withInitial(() -> new int[1]);
 
-    private Detector(ModelInfo model, DetectorOptions options, OnnxClassifier classifier) {
+    private Detector(ModelInfo model, DetectorOptions options, OnnxClassifier classifier, Path runningGraph) {
         this.model = model;
+        this.runningGraph = runningGraph;
         this.options = options;
         this.classifier = classifier;
         this.decoder = new ImageDecoder(options.limits());
@@ -115,10 +119,21 @@ public final class Detector implements AutoCloseable {
         } catch (DfdException e) {
             throw new DfdException(files.config() + ": " + e.getMessage());
         }
-        OnnxClassifier classifier = OnnxClassifier.open(files.onnx(), policy.threadsPerWorker(), policy.prepack());
+        OptimizedGraphCache.Outcome graph = options.optimizeGraph()
+                ? OptimizedGraphCache.standard().graphFor(files)
+                : new OptimizedGraphCache.Outcome(files.onnx(), OptimizedGraphCache.Status.SKIPPED, Map.of(),
+                        "optimisation off", false);
+        if (graph.created() && graph.status() != OptimizedGraphCache.Status.UNCHANGED) {
+            // once per model and dfd version: later loads find the cached entry
+            System.err.println("dfd: " + (graph.optimized()
+                    ? "optimised " + files.onnx().getFileName() + "'s graph (" + fusions(graph.fused()) + "), "
+                    + graph.message() + "; --no-optimize runs the original"
+                    : "running " + files.onnx() + " unoptimised: " + graph.message()));
+        }
+        OnnxClassifier classifier = OnnxClassifier.open(graph.graph(), policy.threadsPerWorker(), policy.prepack());
         try {
             checkCompatible(files, config, pre, classifier);
-            return new Detector(info, options, classifier);
+            return new Detector(info, options, classifier, graph.graph());
         } catch (RuntimeException e) {
             classifier.close();
             throw e;
@@ -140,6 +155,24 @@ public final class Detector implements AutoCloseable {
                     + " classes but " + files.config().getFileName() + " has " + config.numLabels() + " labels "
                     + config.labels());
         }
+    }
+
+    private static String fusions(Map<String, Integer> fused) {
+        StringBuilder b = new StringBuilder();
+        fused.forEach((op, n) -> {
+            if (n > 0) {
+                b.append(b.isEmpty() ? "" : ", ").append(n).append(' ').append(op);
+            }
+        });
+        return b.toString();
+    }
+
+    /**
+     * The ONNX file ONNX Runtime runs: the model's own ({@code model().files().onnx()}), or its optimised copy in
+     * the graph cache ({@link DetectorOptions#optimizeGraph()}).
+     */
+    public Path runningGraph() {
+        return runningGraph;
     }
 
     /** The model's files, configs, defaults and the run policy it was loaded with. */

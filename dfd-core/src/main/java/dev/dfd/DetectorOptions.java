@@ -23,13 +23,16 @@ package dev.dfd;
  * @param maxFaces       faces judged per image at most, the most confident ones (when faces are on)
  * @param minFaceSize    faces smaller than this (box side, original pixels) are ignored; photos are also searched
  *                       in tiles until faces of this size are large enough for the face detector
+ * @param optimizeGraph  run an fp32 transformer's graph with fused operators (Attention, SkipLayerNormalization,
+ *                       BiasGelu), rewritten once and cached by the weights' sha256, when dfd-convert is on the class
+ *                       path; the rewrite is checked against the original graph before it is used
  */
 public record DetectorOptions(String variant, int threads, int workers, int batchSize, Prepack prepack,
                               int decodeThreads, DecodeLimits limits, long expectedImages, Decision decision,
-                              int maxFaces, int minFaceSize) {
+                              int maxFaces, int minFaceSize, boolean optimizeGraph) {
     /** Every choice automatic, the model's default decision, up to 16 faces of 48 px and more. */
     public static final DetectorOptions DEFAULTS = new DetectorOptions(null, 0, 0, 0, Prepack.AUTO, 0,
-            DecodeLimits.DEFAULT, 0, Decision.DEFAULT, 16, 48);
+            DecodeLimits.DEFAULT, 0, Decision.DEFAULT, 16, 48, true);
 
     /** When ONNX Runtime prepacks (re-lays out) the weights at load. */
     public enum Prepack {
@@ -86,48 +89,53 @@ public record DetectorOptions(String variant, int threads, int workers, int batc
     }
 
     public DetectorOptions withVariant(String v) {
-        return new DetectorOptions(v, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize);
+        return new DetectorOptions(v, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize, optimizeGraph);
     }
 
     public DetectorOptions withThreads(int n) {
-        return new DetectorOptions(variant, n, workers, batchSize, prepack, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize);
+        return new DetectorOptions(variant, n, workers, batchSize, prepack, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize, optimizeGraph);
     }
 
     public DetectorOptions withWorkers(int n) {
-        return new DetectorOptions(variant, threads, n, batchSize, prepack, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize);
+        return new DetectorOptions(variant, threads, n, batchSize, prepack, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize, optimizeGraph);
     }
 
     public DetectorOptions withBatchSize(int n) {
-        return new DetectorOptions(variant, threads, workers, n, prepack, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize);
+        return new DetectorOptions(variant, threads, workers, n, prepack, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize, optimizeGraph);
     }
 
     public DetectorOptions withPrepack(Prepack p) {
-        return new DetectorOptions(variant, threads, workers, batchSize, p, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize);
+        return new DetectorOptions(variant, threads, workers, batchSize, p, decodeThreads, limits, expectedImages, decision, maxFaces, minFaceSize, optimizeGraph);
     }
 
     public DetectorOptions withDecodeThreads(int n) {
-        return new DetectorOptions(variant, threads, workers, batchSize, prepack, n, limits, expectedImages, decision, maxFaces, minFaceSize);
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, n, limits, expectedImages, decision, maxFaces, minFaceSize, optimizeGraph);
     }
 
     public DetectorOptions withLimits(DecodeLimits l) {
-        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, l, expectedImages, decision, maxFaces, minFaceSize);
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, l, expectedImages, decision, maxFaces, minFaceSize, optimizeGraph);
     }
 
     public DetectorOptions withExpectedImages(long n) {
-        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, n, decision, maxFaces, minFaceSize);
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, n, decision, maxFaces, minFaceSize, optimizeGraph);
     }
 
     public DetectorOptions withMaxFaces(int n) {
         return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages,
-                decision, n, minFaceSize);
+                decision, n, minFaceSize, optimizeGraph);
     }
 
     public DetectorOptions withMinFaceSize(int px) {
         return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages,
-                decision, maxFaces, px);
+                decision, maxFaces, px, optimizeGraph);
     }
 
     public DetectorOptions withDecision(Decision d) {
-        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages, d, maxFaces, minFaceSize);
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages, d, maxFaces, minFaceSize, optimizeGraph);
+    }
+
+    public DetectorOptions withOptimizeGraph(boolean on) {
+        return new DetectorOptions(variant, threads, workers, batchSize, prepack, decodeThreads, limits, expectedImages,
+                decision, maxFaces, minFaceSize, on);
     }
 }

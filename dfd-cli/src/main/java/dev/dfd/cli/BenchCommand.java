@@ -85,7 +85,16 @@ final class BenchCommand implements Callable<Integer> {
             text.append(String.format(Locale.ROOT, "dfd bench: %d images, %s, %d cores, %s%n", files.size(),
                     d.model().files().onnx(), Runtime.getRuntime().availableProcessors(), policy));
             text.append(String.format(Locale.ROOT, "  decode             %s%n", stages.decode().text("images/s")));
-            text.append(String.format(Locale.ROOT, "  resize+normalise   %s%n", stages.preprocess().text("images/s")));
+            if (stages.findFaces() != null) {
+                text.append(String.format(Locale.ROOT, "  find faces         %s   (%.2f faces per image)%n",
+                        stages.findFaces().text("images/s"), stages.facesPerImage()));
+                text.append(String.format(Locale.ROOT, "  crop+resize+norm.  %s   (every face of the image)%n",
+                        stages.preprocess().text("images/s")));
+                out.set("find_faces_images_per_second", json(stages.findFaces()));
+                out.put("faces_per_image", stages.facesPerImage());
+            } else {
+                text.append(String.format(Locale.ROOT, "  resize+normalise   %s%n", stages.preprocess().text("images/s")));
+            }
             ArrayNode perBatch = out.putArray("batch_sizes");
             for (BenchHarness.BatchRow row : stages.batches()) {
                 ObjectNode b = perBatch.addObject().put("batch_size", row.batchSize());

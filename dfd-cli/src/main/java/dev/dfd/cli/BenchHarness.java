@@ -1,10 +1,14 @@
 package dev.dfd.cli;
 
+import dev.dfd.Decision;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
 import dev.dfd.DfdException;
+import dev.dfd.Face;
 import dev.dfd.ImageSource;
 import dev.dfd.RgbImage;
+import dev.dfd.internal.face.FaceCrop;
+import dev.dfd.internal.face.FaceDetector;
 import dev.dfd.internal.model.PixelBatch;
 import dev.dfd.internal.preprocess.ImageProcessor;
 
@@ -61,7 +65,12 @@ final class BenchHarness {
     }
 
     /** The warm, in-process measurements. */
-    record Stages(Stat decode, Stat preprocess, List<BatchRow> batches) {
+    /**
+     * The in-process measurements. With faces on, {@code findFaces} is the face detector over each decoded image
+     * and {@code preprocess} cuts and resizes every face found (images/s either way); otherwise findFaces is null and
+     * preprocess resizes the whole image.
+     */
+    record Stages(Stat decode, Stat findFaces, double facesPerImage, Stat preprocess, List<BatchRow> batches) {
     }
 
     /** A fresh-JVM {@code dfd detect}: wall seconds from process start to exit, and its peak RSS (0 if unknown). */
@@ -101,13 +110,50 @@ final class BenchHarness {
             }
         });
         List<float[]> pixels = new ArrayList<>(); // each (3, H, W) float32
-        Stat preprocess = rate(repeats, files.size(), () -> {
-            pixels.clear();
-            for (RgbImage img : decoded) {
-                pixels.add(processor.process(img));
+        Stat findFaces = null;
+        Stat preprocess;
+        RgbImage first; // what the model's input is made from: the first image, or its first face's crop
+        double facesPerImage = 0;
+        if (detector.defaultDecision().faces() == Decision.Faces.ON) {
+            FaceCrop crop = detector.model().faceCrop() != null ? detector.model().faceCrop() : FaceCrop.DFDC;
+            List<List<Face>> found = new ArrayList<>();
+            try (FaceDetector faces = new FaceDetector(crop.detectorOptions(base.maxFaces(), base.minFaceSize()))) {
+                findFaces = rate(repeats, files.size(), () -> {
+                    found.clear();
+                    for (RgbImage img : decoded) {
+                        found.add(faces.detect(img));
+                    }
+                });
             }
-        });
-        int[] hw = detector.model().preprocessor().outputSize(decoded.get(0).width(), decoded.get(0).height());
+            int total = found.stream().mapToInt(List::size).sum();
+            if (total == 0) {
+                throw new DfdException("no face found in any of the " + files.size() + " images; the model judges"
+                        + " faces, so there is nothing to run it on");
+            }
+            facesPerImage = total / (double) files.size();
+            preprocess = rate(repeats, files.size(), () -> {
+                pixels.clear();
+                for (int i = 0; i < decoded.size(); i++) {
+                    for (Face f : found.get(i)) {
+                        pixels.add(processor.process(crop.cut(decoded.get(i), f)));
+                    }
+                }
+            });
+            int i = 0;
+            while (found.get(i).isEmpty()) {
+                i++;
+            }
+            first = crop.cut(decoded.get(i), found.get(i).get(0));
+        } else {
+            preprocess = rate(repeats, files.size(), () -> {
+                pixels.clear();
+                for (RgbImage img : decoded) {
+                    pixels.add(processor.process(img));
+                }
+            });
+            first = decoded.get(0);
+        }
+        int[] hw = detector.model().preprocessor().outputSize(first.width(), first.height());
         int plane = 3 * hw[0] * hw[1];
         int workers = detector.model().policy().workers();
         List<BatchRow> rows = new ArrayList<>();
@@ -158,7 +204,7 @@ final class BenchHarness {
         } finally {
             callers.shutdownNow();
         }
-        return new Stages(decode, preprocess, rows);
+        return new Stages(decode, findFaces, facesPerImage, preprocess, rows);
     }
 
     /**

@@ -43,6 +43,12 @@ final class ModelOptions {
                     + " Default: ${DEFAULT-VALUE}.")
     String prepack;
 
+    @Option(names = "--no-optimize",
+            description = "Run the model's graph as it is. By default an fp32 transformer's graph is rewritten once"
+                    + " with fused operators (Attention, SkipLayerNormalization, BiasGelu), checked against the"
+                    + " original (logits within 1e-4) and cached by its sha256 in ~/.cache/dfd (DFD_CACHE).")
+    boolean noOptimize;
+
     /**
      * The detector options for a job of {@code images} images (0: unknown or unbounded, as a server), with
      * {@code batchSize} and {@code decodeThreads} as given (0: auto).
@@ -60,7 +66,7 @@ final class ModelOptions {
         }
         return DetectorOptions.DEFAULTS.withVariant(variant).withThreads(threads).withWorkers(workers)
                 .withPrepack(when).withBatchSize(batchSize).withDecodeThreads(decodeThreads)
-                .withExpectedImages(images);
+                .withExpectedImages(images).withOptimizeGraph(!noOptimize);
     }
 
     /** The option's value is 0 (auto) to max, else a usage error naming the option. */

@@ -1,7 +1,9 @@
 package dev.dfd.cli;
 
+import dev.dfd.Decision;
 import dev.dfd.Detector;
 import dev.dfd.DetectorOptions;
+import dev.dfd.DfdException;
 import dev.dfd.Fixtures;
 import dev.dfd.cli.BenchHarness.Stat;
 import org.junit.jupiter.api.Test;
@@ -80,6 +82,29 @@ class BenchHarnessTest {
                 assertEquals(row.endToEnd().median() / row.inference().median(), row.endToEndOverInference(), 1e-12);
             }
             assertEquals(3, st.batches().get(1).batchSize());
+        }
+    }
+
+    @Test
+    void withFacesOnTheStagesAreFindingAndCuttingEachFace() throws Exception {
+        Path faces = Fixtures.dir().resolve("faces");
+        List<Path> files = List.of(faces.resolve("astronaut_256.png"), faces.resolve("coffee_256.png"));
+        DetectorOptions options = DetectorOptions.DEFAULTS.withThreads(1)
+                .withDecision(Decision.DEFAULT.withFaces(Decision.Faces.ON));
+        try (Detector d = Detector.load(Fixtures.tinyModel(), options)) {
+            BenchHarness.Stages st = BenchHarness.stages(d, Fixtures.tinyModel(), options, files, new int[] {1}, 1,
+                    bs -> { });
+            assertTrue(st.findFaces() != null && st.findFaces().median() > 0);
+            // the astronaut has one face, the coffee cup none (as the face stage's own tests say)
+            assertEquals(0.5, st.facesPerImage(), 1e-12);
+            assertTrue(st.preprocess().median() > 0);
+            DfdException none = assertThrows(DfdException.class, () -> BenchHarness.stages(d, Fixtures.tinyModel(),
+                    options, List.of(faces.resolve("coffee_256.png")), new int[] {1}, 1, bs -> { }));
+            assertTrue(none.getMessage().startsWith("no face found in any of the 1 images"), none.getMessage());
+        }
+        try (Detector d = Detector.load(Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withThreads(1))) {
+            assertEquals(null, BenchHarness.stages(d, Fixtures.tinyModel(), DetectorOptions.DEFAULTS.withThreads(1),
+                    files, new int[] {1}, 1, bs -> { }).findFaces(), "whole images: no face stage");
         }
     }
 

@@ -77,7 +77,7 @@ class OptimizeGoldenTest {
         try (var files = java.nio.file.Files.list(Golden.dir().resolve("images"))) {
             images = files.sorted().toList();
         }
-        List<float[]> plain = logits(dir, null, images);
+        List<float[]> plain = logits(dir, null, false, images);
         int[] want = EXPECTED.get(model);
         StringBuilder line = new StringBuilder();
         GraphOptimizer.Kind[] kinds = {GraphOptimizer.Kind.ATTENTION, GraphOptimizer.Kind.SKIP_LAYER_NORM,
@@ -97,7 +97,7 @@ class OptimizeGoldenTest {
                 continue;
             }
             double max = 0;
-            List<float[]> fused = logits(dir, variant, images);
+            List<float[]> fused = logits(dir, variant, false, images);
             for (int k = 0; k < images.size(); k++) {
                 for (int j = 0; j < plain.get(k).length; j++) {
                     max = Math.max(max, Math.abs(plain.get(k)[j] - fused.get(k)[j]));
@@ -110,9 +110,10 @@ class OptimizeGoldenTest {
         REPORT.put(model, line.toString());
     }
 
-    private static List<float[]> logits(Path dir, String variant, List<Path> images) {
+    static List<float[]> logits(Path dir, String variant, boolean optimize, List<Path> images) {
         List<float[]> out = new ArrayList<>();
-        try (Detector d = Detector.load(dir, DetectorOptions.DEFAULTS.withVariant(variant).withThreads(1))) {
+        try (Detector d = Detector.load(dir, DetectorOptions.DEFAULTS.withVariant(variant).withThreads(1)
+                .withOptimizeGraph(optimize))) {
             for (DetectionResult r : d.detectAll(images)) {
                 if (r instanceof DetectionResult.Detection det) {
                     out.add(det.prediction().logits());

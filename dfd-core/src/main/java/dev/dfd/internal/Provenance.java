@@ -93,6 +93,10 @@ public final class Provenance {
             m.put("onnx_external_data_sha256", sha256(data));
         }
         m.put("variant", files.variant() == null ? "default" : files.variant());
+        if (!detector.runningGraph().equals(files.onnx())) {
+            // the same weights with fused operators, made from onnx_file and checked against it
+            m.put("optimized_graph", detector.runningGraph().toAbsolutePath().normalize().toString());
+        }
         m.put("labels", detector.model().labels());
         m.put("positive_label", decision.positiveLabel());
         m.put("score_function", decision.function().id());
