@@ -26,6 +26,7 @@ WORK=${DFD_COMPARE_DIR:-/tmp/dfd-compare}
 TJS_VERSION=3.8.1  # @huggingface/transformers, last 3.x (onnxruntime-node 1.21.0)
 PY=/usr/bin/python3 # Debian's python3-torch lives here, not in pyenv's python
 MODEL=$WORK/vit-base
+HUB=$WORK/vit-base-hub
 IMAGES=$WORK/images
 RES=$WORK/results
 FACES=/work/shared/data/dfdc-faces/test
@@ -60,6 +61,12 @@ cp bench/peers/transformersjs.mjs "$WORK/node/" # ESM resolves packages from the
   { log "dfd convert fp32"; ./dfd convert --external-data always "$MODEL" "$MODEL" >&2; }
 [ -f "$MODEL/onnx/model_quantized.onnx_data" ] ||
   { log "dfd convert int8"; ./dfd convert --dtype int8 --external-data always "$MODEL" "$MODEL" >&2; }
+# the file users have: the same weights exported as the Hub's ONNX files are (torch.onnx.export, opset 14)
+[ -f "$HUB/onnx/model.onnx" ] ||
+  { log "Hub-style export (torch.onnx, opset 14)"; $PY bench/peers/export_hub_onnx.py "$MODEL" "$HUB" >&2; }
+# dfd optimises fp32 graphs at load and caches them (README, dfd optimize); a cache of this run's own, made by the
+# first bench run of each model, so that every timed run after it loads the optimised graph as a user's second run does
+export DFD_CACHE=$WORK/dfd-cache
 
 # --- images: 16 Fake + 16 Real face crops (symlinks, read in place) + 32 generated photos ---------------------------
 if [ "$(find "$IMAGES" -maxdepth 1 \( -type f -o -type l \) 2>/dev/null | wc -l)" -ne 64 ]; then
@@ -108,6 +115,11 @@ run() {
 log "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 log "dfd bench fp32 (repeats $REPEATS)"
 run dfd-fp32 ./dfd bench -m "$MODEL" --threads 2 --json --batch-sizes 1,8 --repeats "$REPEATS" "$IMAGES"
+log "dfd bench fp32, not optimised (--no-optimize: the graph as dfd convert wrote it)"
+run dfd-noopt ./dfd bench -m "$MODEL" --no-optimize --threads 2 --json --batch-sizes 1,8 --repeats "$REPEATS" "$IMAGES"
+log "dfd bench fp32 on the Hub-style export (optimised at load)"
+run dfd-hub ./dfd bench -m "$HUB" --threads 2 --json --batch-sizes 1,8 --repeats "$REPEATS" "$IMAGES"
+run dfd-hub-noopt ./dfd bench -m "$HUB" --no-optimize --threads 2 --json --batch-sizes 1,8 --repeats "$REPEATS" "$IMAGES"
 log "dfd bench int8"
 run dfd-int8 ./dfd bench -m "$MODEL" --variant quantized --threads 2 --json --batch-sizes 1,8 --repeats "$REPEATS" "$IMAGES"
 # dfd bench's peak RSS is that of the bench process, which holds two sessions of the model and all decoded images;
@@ -117,6 +129,8 @@ run dfd-fp32-detect ./dfd detect -m "$MODEL" --threads 2 --format csv "$IMAGES"
 run dfd-int8-detect ./dfd detect -m "$MODEL" --variant quantized --threads 2 --format csv "$IMAGES"
 log "transformers.js $TJS_VERSION fp32"
 run tjs-fp32 node "$WORK/node/transformersjs.mjs" "$MODEL" fp32 "$IMAGES" "$REPEATS"
+log "transformers.js $TJS_VERSION fp32 on the Hub-style export"
+run tjs-hub node "$WORK/node/transformersjs.mjs" "$HUB" fp32 "$IMAGES" "$REPEATS"
 log "transformers.js q8"
 run tjs-q8 node "$WORK/node/transformersjs.mjs" "$MODEL" q8 "$IMAGES" "$REPEATS" ||
   echo '{"error": "failed, see tjs-q8.err"}' >"$RES/tjs-q8.json"
@@ -133,6 +147,8 @@ for i in $(seq 1 "$COLD_RUNS"); do # interleaved, so that drift in the machine's
   run "cold-dfd-fp32-$i" ./dfd detect -m "$MODEL" --threads 2 --format json "$FIRST"
   run "cold-dfd-int8-$i" ./dfd detect -m "$MODEL" --variant quantized --threads 2 --format json "$FIRST"
   run "cold-tjs-fp32-$i" node "$WORK/node/transformersjs.mjs" "$MODEL" fp32 --first "$FIRST"
+  run "cold-dfd-hub-$i" ./dfd detect -m "$HUB" --threads 2 --format json "$FIRST"
+  run "cold-tjs-hub-$i" node "$WORK/node/transformersjs.mjs" "$HUB" fp32 --first "$FIRST"
   run "cold-tjs-q8-$i" node "$WORK/node/transformersjs.mjs" "$MODEL" q8 --first "$FIRST" || true
   run "cold-torch-$i" "${TORCH[@]}" --first "$FIRST"
 done

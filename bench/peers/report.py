@@ -42,20 +42,25 @@ def cold(prefix):
 
 
 rows = []  # name, b1 {median,min,max}, best (rate, batch), cold, rss, others
-for key, label in (("fp32", "dfd fp32"), ("int8", "dfd int8")):
+for key, label in (("fp32", "dfd fp32"), ("int8", "dfd int8"), ("noopt", "dfd fp32 --no-optimize"),
+                   ("hub", "dfd fp32, Hub export"), ("hub-noopt", "dfd, Hub export, no-opt")):
     b = load("dfd-" + key)
+    if b is None and key in ("noopt", "hub", "hub-noopt"):
+        continue  # results of an older compare.sh
     per = {str(x["batch_size"]): x for x in b["batch_sizes"]}
     e2e = {k: v["end_to_end_images_per_second"] for k, v in per.items()}
     c = cold("dfd-" + key)
-    rows.append(dict(name=label, e2e=e2e, cold=c, rss=time_of(f"dfd-{key}-detect")["rss_mb"],
+    detect = f"dfd-{key}-detect" if os.path.exists(os.path.join(res, f"dfd-{key}-detect.time")) else f"dfd-{key}"
+    rows.append(dict(name=label, e2e=e2e, cold=c, rss=time_of(detect)["rss_mb"],
                      bench_rss=b["peak_rss_mb"], bench_cold=b["cold_start_first_verdict_seconds"],
                      infer={k: v["inference_images_per_second"]["median"] for k, v in per.items()},
-                     others=others([f"dfd-{key}", f"dfd-{key}-detect"] + c[3])))
-peers = (("tjs-fp32", "transformers.js fp32"), ("tjs-q8", "transformers.js q8"), ("torch", "PyTorch eager fp32"),
+                     others=others([f"dfd-{key}", detect] + c[3])))
+peers = (("tjs-fp32", "transformers.js fp32"), ("tjs-hub", "transformers.js, Hub export"),
+         ("tjs-q8", "transformers.js q8"), ("torch", "PyTorch eager fp32"),
          ("torch-pinned", "PyTorch eager, pinned"))
 for key, label in peers:
     j = load(key)
-    if key == "torch-pinned" and not os.path.exists(os.path.join(res, key + ".json")):
+    if key in ("torch-pinned", "tjs-hub") and not os.path.exists(os.path.join(res, key + ".json")):
         continue  # not run (TORCH_PINNED_REPEATS=0 or OPENBLAS_CORETYPE not set)
     if not j or "error" in j:
         rows.append(dict(name=label, error=True))
@@ -130,6 +135,20 @@ for peer in ("transformers.js fp32", "PyTorch eager fp32"):
     ratio(f"dfd fp32 / {peer}, e2e best vs best", best(f32)[0], best(r)[0])
 if not by["transformers.js q8"].get("error"):
     ratio("dfd int8 / transformers.js q8, e2e best vs best", best(i8)[0], best(by["transformers.js q8"])[0])
+if "dfd fp32 --no-optimize" in by:
+    ratio("dfd fp32 optimised at load / --no-optimize, e2e batch 1", f32["e2e"]["1"]["median"],
+          by["dfd fp32 --no-optimize"]["e2e"]["1"]["median"])
+    ratio("dfd fp32 optimised / --no-optimize, inference on tensors b1", f32["infer"]["1"],
+          by["dfd fp32 --no-optimize"]["infer"]["1"])
+if "dfd fp32, Hub export" in by and not by.get("transformers.js, Hub export", {"error": 1}).get("error"):
+    h, th = by["dfd fp32, Hub export"], by["transformers.js, Hub export"]
+    ratio("Hub export: dfd (optimised) / transformers.js, e2e batch 1", h["e2e"]["1"]["median"], th["e2e"]["1"]["median"])
+    ratio("Hub export: dfd (optimised) / transformers.js, e2e best vs best", best(h)[0], best(th)[0])
+    if th["cold"][3] and h["cold"][3]:
+        ratio("Hub export: transformers.js / dfd, first verdict (s)", th["cold"][0], h["cold"][0])
+    if "dfd, Hub export, no-opt" in by:
+        ratio("Hub export: dfd optimised / --no-optimize, inference b1", h["infer"]["1"],
+              by["dfd, Hub export, no-opt"]["infer"]["1"])
 ratio("transformers.js fp32 / dfd fp32, first verdict (s)", by["transformers.js fp32"]["cold"][0], f32["cold"][0])
 if not by["transformers.js q8"].get("error"):
     ratio("transformers.js q8 / dfd int8, first verdict (s)", by["transformers.js q8"]["cold"][0], i8["cold"][0])
