@@ -201,7 +201,8 @@ final class AttentionFusion implements Fusion {
         List<NodeProto> shape = new ArrayList<>();
         long[] target = ReshapeTarget.of(g, reshape, shape, shapes::rank);
         if (target == null || target.length != 4 || target[0] != 0 || target[1] != 0 || target[2] <= 0
-                || target[3] <= 0 || !readOnlyBy(g, reshape.getInput(0), reshape, shape) || (nh[0] != 0 && (nh[0] != target[2] || nh[1] != target[3]))) {
+                || target[3] <= 0 || !readOnlyBy(g, reshape.getInput(0), reshape, shape)
+                || (nh[0] != 0 && (nh[0] != target[2] || nh[1] != target[3]))) {
             return null;
         }
         nh[0] = target[2];

@@ -117,7 +117,8 @@ final class LayerNormFusion implements Fusion {
         if (OnnxGraph.intAttribute(reduce, "keepdims", 1) != 1) {
             return false;
         }
-        long[] axes = reduce.getInputCount() > 1 ? g.longs(reduce.getInput(1)) : OnnxGraph.intsAttribute(reduce, "axes");
+        long[] axes = reduce.getInputCount() > 1 ? g.longs(reduce.getInput(1))
+                : OnnxGraph.intsAttribute(reduce, "axes");
         return axes != null && (Arrays.equals(axes, new long[]{-1}) || Arrays.equals(axes, new long[]{rank - 1}));
     }
 
