@@ -53,8 +53,9 @@ class GraphOptimizerTest {
         GraphOptimizer.Result r = GraphOptimizer.optimize(dir.resolve("vit"), null);
         // 3 layers: 3 attentions; LayerNorms after each residual: 2 per layer minus the first (its input is the
         // position-embedding Add, whose constant side has no batch axis) -> 5 + the final norm = 6; 3 GELUs
-        assertEquals(Map.of("LayerNormalization", 0, "Attention", 3, "SkipLayerNormalization", 6, "BiasGelu", 3, "Gelu", 0),
-                r.fused()); // LayerNormalization: none written out step by step here
+        // LayerNormalization: none written out step by step here
+        assertEquals(Map.of("LayerNormalization", 0, "Attention", 3, "SkipLayerNormalization", 6, "BiasGelu", 3,
+                "Gelu", 0), r.fused());
         assertEquals(dir.resolve("vit/onnx/model_optimized.onnx"), r.onnx());
         assertTrue(r.maxDifference() <= 1e-5, "max difference " + r.maxDifference());
         // the check is real: a graph whose classifier bias moved by 1e-3 is told apart
