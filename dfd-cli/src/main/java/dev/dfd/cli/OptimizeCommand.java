@@ -32,7 +32,9 @@ final class OptimizeCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--fusions", paramLabel = "LIST", defaultValue = "all",
-            description = "attention, skiplayernorm, gelu (comma-separated) or all. Default: ${DEFAULT-VALUE}.")
+            description = "attention, layernorm, skiplayernorm, gelu (comma-separated) or all; skiplayernorm"
+                    + " includes layernorm (a LayerNorm exported step by step, into one node)."
+                    + " Default: ${DEFAULT-VALUE}.")
     String fusions;
 
     @Override

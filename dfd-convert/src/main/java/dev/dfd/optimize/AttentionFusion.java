@@ -23,7 +23,10 @@ import java.util.List;
  * BEiT's key), softmax(Q K^T * scale + B) V with scale = 1/c (or c), B as {@code attention_bias} (1, N, S, S).
  * Required: x of rank 3 whose last dimension is the weights' input size, the same x for all three, constant
  * float weights (so fp32 graphs: fp16, int8 and 4-bit projections are left alone), the reshape targets exactly
- * as above, and no intermediate value read outside the pattern.
+ * as above, and no intermediate value read outside the pattern. A target may also be computed at run time as
+ * torch exports {@code x.view(x.size()[:-1] + (N, h))} (Hub ONNX files, Optimum): {@code Concat} of
+ * {@code Unsqueeze(Gather(Shape(x), i))} and constants, taken as {@code [0, 0, N, h]} only when the i-th part is
+ * dimension i of the Reshape's own input, which is what 0 means to Reshape (see {@link ReshapeTarget}).
  *
  * <p>Not matched, on purpose: Swin's window attention (a 5-D (B, windows, heads, N, N) score tensor and a shift mask
  * that differs per window, which the kernel's (B or 1, N, S, T) bias cannot express without folding the batch into
@@ -111,9 +114,9 @@ final class AttentionFusion implements Fusion {
         matched.add(ctx);
         // heads of q, k, v: N and h from the reshape targets
         long[] nh = new long[2];
-        String qIn = heads(g, qkMatMul.getInput(0), qkMatMul, HEADS_PERM, nh, matched);
-        String kIn = heads(g, qkMatMul.getInput(1), qkMatMul, KEY_PERM, nh, matched);
-        String vIn = heads(g, ctx.getInput(1), ctx, HEADS_PERM, nh, matched);
+        String qIn = heads(g, shapes, qkMatMul.getInput(0), qkMatMul, HEADS_PERM, nh, matched);
+        String kIn = heads(g, shapes, qkMatMul.getInput(1), qkMatMul, KEY_PERM, nh, matched);
+        String vIn = heads(g, shapes, ctx.getInput(1), ctx, HEADS_PERM, nh, matched);
         if (qIn == null || kIn == null || vIn == null) {
             return false;
         }
@@ -125,14 +128,16 @@ final class AttentionFusion implements Fusion {
             return false;
         }
         NodeProto ctxT = r.get(0);
-        r = g.consumers(ctxT.getOutput(0));
-        if (r.size() != 1 || !g.onlyFeeds(ctxT.getOutput(0), r.get(0)) || !isReshape(r.get(0))
-                || !Arrays.equals(g.longs(r.get(0).getInput(1)), new long[]{0, 0, hidden})) {
+        NodeProto merge = reshapeOf(g, ctxT.getOutput(0));
+        List<NodeProto> mergeShape = new ArrayList<>();
+        if (merge == null || !Arrays.equals(ReshapeTarget.of(g, merge, mergeShape, shapes::rank),
+                new long[]{0, 0, hidden})
+                || !readOnlyBy(g, ctxT.getOutput(0), merge, mergeShape)) {
             return false;
         }
-        NodeProto merge = r.get(0);
         matched.add(ctxT);
         matched.add(merge);
+        matched.addAll(mergeShape);
         Projection q = projection(g, qIn, matched);
         Projection k = projection(g, kIn, matched);
         Projection v = projection(g, vIn, matched);
@@ -183,7 +188,7 @@ final class AttentionFusion implements Fusion {
      * {@code Transpose(perm)(Reshape(y, [0, 0, N, h]))} read only by {@code reader}: returns y, and N and h in
      * {@code nh} (which all three must agree on).
      */
-    private static String heads(OnnxGraph g, String value, NodeProto reader, long[] perm, long[] nh,
+    private static String heads(OnnxGraph g, Shapes shapes, String value, NodeProto reader, long[] perm, long[] nh,
                                 List<NodeProto> matched) {
         NodeProto t = g.producer(value, "Transpose");
         if (t == null || !g.onlyFeeds(value, reader) || !isTranspose(t, perm)) {
@@ -193,16 +198,50 @@ final class AttentionFusion implements Fusion {
         if (reshape == null || !isReshape(reshape) || !g.onlyFeeds(t.getInput(0), t)) {
             return null;
         }
-        long[] target = g.longs(reshape.getInput(1));
+        List<NodeProto> shape = new ArrayList<>();
+        long[] target = ReshapeTarget.of(g, reshape, shape, shapes::rank);
         if (target == null || target.length != 4 || target[0] != 0 || target[1] != 0 || target[2] <= 0
-                || target[3] <= 0 || (nh[0] != 0 && (nh[0] != target[2] || nh[1] != target[3]))) {
+                || target[3] <= 0 || !readOnlyBy(g, reshape.getInput(0), reshape, shape)
+                || (nh[0] != 0 && (nh[0] != target[2] || nh[1] != target[3]))) {
             return null;
         }
         nh[0] = target[2];
         nh[1] = target[3];
         matched.add(t);
         matched.add(reshape);
+        matched.addAll(shape);
         return reshape.getInput(0);
+    }
+
+    /** The Reshape reading {@code value} as its data, when that is its only reader besides Shape nodes; or null. */
+    private static NodeProto reshapeOf(OnnxGraph g, String value) {
+        NodeProto reshape = null;
+        for (NodeProto n : g.consumers(value)) {
+            if (isReshape(n) && n.getInput(0).equals(value) && reshape == null) {
+                reshape = n;
+            } else if (!n.getOpType().equals("Shape")) {
+                return null;
+            }
+        }
+        return reshape;
+    }
+
+    /**
+     * Whether {@code value} is read only by {@code reshape} and by the nodes computing its target at run time
+     * ({@code shape}), which in turn feed only each other and the Reshape: the whole lot can then go.
+     */
+    private static boolean readOnlyBy(OnnxGraph g, String value, NodeProto reshape, List<NodeProto> shape) {
+        java.util.Set<NodeProto> inside = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        inside.add(reshape);
+        inside.addAll(shape);
+        List<String> values = new ArrayList<>(List.of(value));
+        shape.forEach(n -> values.addAll(n.getOutputList()));
+        for (String v : values) {
+            if (g.isGraphOutput(v) || !inside.containsAll(g.consumers(v))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Projection projection(OnnxGraph g, String value, List<NodeProto> matched) {
@@ -225,12 +264,9 @@ final class AttentionFusion implements Fusion {
                 return null;
             }
         }
-        if (!nodes.isEmpty() && !g.onlyFeeds(value, matchedReshapeOf(g, value))) {
-            return null;
-        }
+        // the head split already matched (and checked that it and its shape nodes alone read the projection)
         NodeProto mm = g.producer(product, "MatMul");
-        if (mm == null || (nodes.isEmpty() ? !g.onlyFeeds(product, matchedReshapeOf(g, product))
-                : !g.onlyFeeds(product, add))) {
+        if (mm == null || (!nodes.isEmpty() && !g.onlyFeeds(product, add))) {
             return null;
         }
         long[] dims = g.dims(mm.getInput(1));
@@ -240,12 +276,6 @@ final class AttentionFusion implements Fusion {
         }
         nodes.add(mm);
         return new Projection(mm.getInput(0), weight, dims[0], dims[1], bias, nodes);
-    }
-
-    /** The single reader of a value (the head-split Reshape), or null. */
-    private static NodeProto matchedReshapeOf(OnnxGraph g, String value) {
-        List<NodeProto> r = g.consumers(value);
-        return r.size() == 1 ? r.get(0) : null;
     }
 
     /** A constant (N, S, S) or (1, N, S, S) score bias as the kernel's (1, N, S, S) attention_bias. */

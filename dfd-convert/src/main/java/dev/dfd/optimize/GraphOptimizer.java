@@ -7,9 +7,11 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.dfd.Dfd;
 import dev.dfd.DfdException;
 import dev.dfd.convert.ExternalData;
+import dev.dfd.internal.Json;
 import dev.dfd.internal.model.ModelFiles;
 
 import java.io.IOException;
@@ -63,6 +65,11 @@ public final class GraphOptimizer {
         Shapes shapes = Shapes.infer(model);
         OnnxGraph g = new OnnxGraph(model);
         Map<String, Integer> counts = new LinkedHashMap<>();
+        // first, a LayerNorm written out step by step (torch's export below opset 17) becomes one node, which the
+        // residual fusion then takes like any other
+        if (kinds.contains(Kind.LAYER_NORM) || kinds.contains(Kind.SKIP_LAYER_NORM)) {
+            counts.put("LayerNormalization", new LayerNormFusion().apply(g, shapes));
+        }
         // the patterns do not overlap (attention ends at its merge Reshape, the residual Add comes after the output
         // projection), so each fusion finds the same matches whichever runs first
         if (kinds.contains(Kind.ATTENTION)) {
@@ -87,6 +94,11 @@ public final class GraphOptimizer {
 
     /** The fusions, selectable one by one (the tests check each alone). */
     public enum Kind {
+        /**
+         * a LayerNorm decomposed into ReduceMean, Sub, Pow, ... (torch.onnx.export below opset 17) into one
+         * LayerNormalization; also made whenever SKIP_LAYER_NORM is asked for, which needs it
+         */
+        LAYER_NORM,
         /** multi-head self-attention into com.microsoft::Attention */
         ATTENTION,
         /** residual Add + LayerNormalization into com.microsoft::SkipLayerNormalization */
@@ -99,11 +111,12 @@ public final class GraphOptimizer {
             for (String s : list.split(",")) {
                 switch (s.strip().toLowerCase(java.util.Locale.ROOT)) {
                     case "attention" -> kinds.add(ATTENTION);
+                    case "layernorm", "layernormalization" -> kinds.add(LAYER_NORM);
                     case "skiplayernorm", "skiplayernormalization", "skip-layer-norm" -> kinds.add(SKIP_LAYER_NORM);
                     case "gelu", "biasgelu" -> kinds.add(GELU);
                     case "all" -> kinds.addAll(EnumSet.allOf(Kind.class));
                     default -> throw new DfdException("unknown fusion '" + s.strip()
-                            + "', expected attention, skiplayernorm, gelu or all");
+                            + "', expected attention, layernorm, skiplayernorm, gelu or all");
                 }
             }
             return kinds;
@@ -199,8 +212,9 @@ public final class GraphOptimizer {
      * to the largest output when that exceeds 1.
      */
     static double maxDifference(Path original, Path optimized) {
-        float[] a = run(original);
-        float[] b = run(optimized);
+        long[] free = freeDimensions(original);
+        float[] a = run(original, free);
+        float[] b = run(optimized, free);
         if (a.length != b.length) {
             throw new DfdException(optimized + ": gives " + b.length + " outputs for the check input, the original "
                     + a.length);
@@ -217,7 +231,38 @@ public final class GraphOptimizer {
         return max / scale;
     }
 
-    private static float[] run(Path onnx) {
+    /**
+     * What to give an input dimension the graph leaves free: {channels, height, width} from the model's config.json
+     * (beside onnx/, as the Hub lays models out), else 3 and 224. Hub exports (Optimum) leave all four free, and
+     * a ViT's position embeddings fix its size.
+     */
+    static long[] freeDimensions(Path onnx) {
+        long[] dims = {3, 224, 224};
+        Path dir = onnx.toAbsolutePath().getParent();
+        for (Path config : new Path[]{dir.resolve("config.json"), dir.getParent() == null ? null
+                : dir.getParent().resolve("config.json")}) {
+            if (config == null || !Files.isRegularFile(config)) {
+                continue;
+            }
+            try {
+                JsonNode c = Json.MAPPER.readTree(config.toFile());
+                dims[0] = c.path("num_channels").asLong(3);
+                JsonNode size = c.path("image_size");
+                if (size.isInt()) {
+                    dims[1] = dims[2] = size.asLong();
+                } else if (size.isArray() && size.size() == 2) {
+                    dims[1] = size.get(0).asLong();
+                    dims[2] = size.get(1).asLong();
+                }
+            } catch (IOException e) {
+                // an unreadable config: the defaults, and the check says whether they fit
+            }
+            break;
+        }
+        return dims;
+    }
+
+    private static float[] run(Path onnx, long[] free) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -233,8 +278,8 @@ public final class GraphOptimizer {
                 long[] shape = info.getShape().clone();
                 shape[0] = 2;
                 for (int i = 1; i < shape.length; i++) {
-                    if (shape[i] < 0) {
-                        shape[i] = 224; // a CNN's free spatial size; transformers fix theirs
+                    if (shape[i] < 0) { // a CNN's free size, or any of a Hub export's
+                        shape[i] = shape.length == 4 ? free[i - 1] : 224;
                     }
                 }
                 long n = 1;

@@ -109,10 +109,7 @@ final class OnnxGraph {
 
     /** A float32 initializer's values, or null when {@code name} is not one. */
     float[] floats(String name) {
-        TensorProto t = initializers.get(name);
-        if (t == null && producers.get(name) != null && producers.get(name).getOpType().equals("Constant")) {
-            t = constantValue(producers.get(name));
-        }
+        TensorProto t = constant(name);
         if (t == null || t.getDataType() != TensorProto.DataType.FLOAT_VALUE
                 || t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
             return null;
@@ -122,10 +119,7 @@ final class OnnxGraph {
 
     /** An int64 initializer's (or Constant's) values, or null. */
     long[] longs(String name) {
-        TensorProto t = initializers.get(name);
-        if (t == null && producers.get(name) != null && producers.get(name).getOpType().equals("Constant")) {
-            t = constantValue(producers.get(name));
-        }
+        TensorProto t = constant(name);
         if (t == null || t.getDataType() != TensorProto.DataType.INT64_VALUE) {
             return null;
         }
@@ -139,10 +133,7 @@ final class OnnxGraph {
 
     /** The dims of an initializer (or Constant), or null. */
     long[] dims(String name) {
-        TensorProto t = initializers.get(name);
-        if (t == null && producers.get(name) != null && producers.get(name).getOpType().equals("Constant")) {
-            t = constantValue(producers.get(name));
-        }
+        TensorProto t = constant(name);
         return t == null ? null : t.getDimsList().stream().mapToLong(Long::longValue).toArray();
     }
 
@@ -150,6 +141,29 @@ final class OnnxGraph {
     float scalar(String name) {
         float[] v = floats(name);
         return v != null && v.length == 1 ? v[0] : Float.NaN;
+    }
+
+    /**
+     * The tensor behind a value that is constant: an initializer, a Constant node's value, or either seen through
+     * Identity nodes (torch's export writes one per weight whose values equal another's, as zero biases and unit
+     * LayerNorm gains of a freshly initialised model do, and reads the shared initializer through it). Null otherwise.
+     */
+    private TensorProto constant(String name) {
+        for (int depth = 0; depth < 8; depth++) {
+            TensorProto t = initializers.get(name);
+            NodeProto p = producers.get(name);
+            if (t != null || p == null || !p.getDomain().isEmpty()) {
+                return t;
+            }
+            if (p.getOpType().equals("Constant")) {
+                return constantValue(p);
+            }
+            if (!p.getOpType().equals("Identity")) {
+                return null;
+            }
+            name = p.getInput(0);
+        }
+        return null;
     }
 
     private static TensorProto constantValue(NodeProto constant) {

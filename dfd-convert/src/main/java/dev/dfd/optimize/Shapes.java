@@ -43,7 +43,18 @@ final class Shapes {
         this.shapes = shapes;
     }
 
+    /**
+     * Infers twice when the graph computes Reshape targets from its own sizes (torch exports): the second time
+     * with those targets as the constants {@link ReshapeTarget} proves them to be, which keeps the symbolic batch
+     * dimension that inference would otherwise lose at each such Reshape. The graph itself is not changed.
+     */
     static Shapes infer(OnnxMl.ModelProto model) {
+        Shapes first = inferOnce(model);
+        OnnxMl.ModelProto resolved = ReshapeTarget.resolved(model, first::rank);
+        return resolved == null ? first : inferOnce(resolved);
+    }
+
+    private static Shapes inferOnce(OnnxMl.ModelProto model) {
         OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder().clearInitializer();
         Set<String> declared = new HashSet<>();
         g.getInputList().forEach(i -> declared.add(i.getName()));
