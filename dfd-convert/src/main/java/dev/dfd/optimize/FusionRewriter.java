@@ -17,8 +17,14 @@ public final class FusionRewriter implements GraphRewriter {
         return GraphOptimizer.optimize(files.onnx(), output).fused();
     }
 
+    /**
+     * Raised whenever the fusions change what they match or write, so that a cache entry made by an earlier build of
+     * the same dfd version (a snapshot) is not reused: 2 added the Hub-export patterns.
+     */
+    static final int REVISION = 2;
+
     @Override
     public String name() {
-        return "fusions-" + Dfd.version();
+        return "fusions-r" + REVISION + "-" + Dfd.version();
     }
 }
