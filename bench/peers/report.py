@@ -152,7 +152,8 @@ if "dfd fp32, Hub export" in by and not by.get("transformers.js, Hub export", {"
 ratio("transformers.js fp32 / dfd fp32, first verdict (s)", by["transformers.js fp32"]["cold"][0], f32["cold"][0])
 if not by["transformers.js q8"].get("error"):
     ratio("transformers.js q8 / dfd int8, first verdict (s)", by["transformers.js q8"]["cold"][0], i8["cold"][0])
-ratio("PyTorch eager / dfd fp32, first verdict (s)", by["PyTorch eager fp32"]["cold"][0], f32["cold"][0])
+if not by["PyTorch eager fp32"].get("error"):
+    ratio("PyTorch eager / dfd fp32, first verdict (s)", by["PyTorch eager fp32"]["cold"][0], f32["cold"][0])
 p("dfd alone:")
 for r in (f32, i8):
     for k in ("1", "8"):

@@ -118,6 +118,33 @@ class OptimizedGraphCacheTest {
     }
 
     @Test
+    void theWeightsHashIsIndexedByPathSizeAndTimeAndFollowsAChange() throws IOException {
+        ModelFiles files = model();
+        OptimizedGraphCache cache = new OptimizedGraphCache(tmp.resolve("cache"), Counting.copying());
+        String sha = dev.dfd.internal.Provenance.weightsSha256(files);
+        assertEquals(sha, cache.weightsSha256(files));
+        Path index;
+        try (var entries = Files.list(tmp.resolve("cache").resolve("index"))) {
+            index = entries.findFirst().orElseThrow();
+        }
+        // the index is what a later load reads: a planted value is returned as it is (no hashing)
+        Files.writeString(index, "0".repeat(64));
+        assertEquals("0".repeat(64), cache.weightsSha256(files));
+        // a rewrite changes the modification time: hashed again
+        Files.write(files.onnx(), Files.readAllBytes(files.onnx()));
+        Files.setLastModifiedTime(files.onnx(), java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(files.onnx()).toMillis() + 5000));
+        assertEquals(sha, cache.weightsSha256(files));
+        // a damaged index is ignored
+        try (var entries = Files.list(tmp.resolve("cache").resolve("index"))) {
+            for (Path p : entries.toList()) {
+                Files.writeString(p, "not a hash");
+            }
+        }
+        assertEquals(sha, cache.weightsSha256(files));
+    }
+
+    @Test
     void nothingToFuseRunsTheOriginalAndIsRemembered() throws IOException {
         ModelFiles files = model();
         Counting rewriter = new Counting((f, out) -> Map.of("Attention", 0));
