@@ -135,7 +135,8 @@ class GraphOptimizerTest {
         return (int) m.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals(op)).count();
     }
 
-    private static OnnxMl.ModelProto mapNodes(OnnxMl.ModelProto m, UnaryOperator<NodeProto> f) {
+    /** The model with {@code f} applied to every node (a test's small edit of a graph). */
+    static OnnxMl.ModelProto mapNodes(OnnxMl.ModelProto m, UnaryOperator<NodeProto> f) {
         OnnxMl.GraphProto.Builder g = m.getGraph().toBuilder();
         for (int i = 0; i < g.getNodeCount(); i++) {
             g.setNode(i, f.apply(g.getNode(i)));
@@ -143,7 +144,8 @@ class GraphOptimizerTest {
         return m.toBuilder().setGraph(g).build();
     }
 
-    private static NodeProto withAttribute(NodeProto n, OnnxMl.AttributeProto a) {
+    /** The node with attribute {@code a} set (replacing one of the same name). */
+    static NodeProto withAttribute(NodeProto n, OnnxMl.AttributeProto a) {
         NodeProto.Builder b = n.toBuilder().clearAttribute();
         n.getAttributeList().stream().filter(x -> !x.getName().equals(a.getName())).forEach(b::addAttribute);
         return b.addAttribute(a).build();

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -140,9 +139,9 @@ class HubExportTest {
     @Test
     void layerNormOverAnotherAxisIsNotFused() {
         // the variance's mean over axis 1 (the tokens): not a LayerNorm over the hidden axis
-        OnnxMl.ModelProto m = mapNodes(model, n -> n.getOpType().equals("ReduceMean")
+        OnnxMl.ModelProto m = GraphOptimizerTest.mapNodes(model, n -> n.getOpType().equals("ReduceMean")
                 && n.getName().contains("layer.1/layernorm_after") && n.getOutput(0).contains("ReduceMean_1")
-                ? withAttribute(n, OnnxMl.AttributeProto.newBuilder().setName("axes")
+                ? GraphOptimizerTest.withAttribute(n, OnnxMl.AttributeProto.newBuilder().setName("axes")
                 .setType(OnnxMl.AttributeProto.AttributeType.INTS).addInts(1).build()) : n);
         Map<String, Integer> c = counts(m);
         assertEquals(4, c.get("LayerNormalization"));
@@ -152,7 +151,7 @@ class HubExportTest {
     @Test
     void headSplitReadingAnotherDimensionIsNotFused() {
         // the key's view reads dimension 1 of x at place 0: not [0, 0, N, h] (the sizes are swapped at run time)
-        OnnxMl.ModelProto m = mapNodes(model, n -> n.getOpType().equals("Gather")
+        OnnxMl.ModelProto m = GraphOptimizerTest.mapNodes(model, n -> n.getOpType().equals("Gather")
                 && n.getOutput(0).equals("/vit/encoder/layer.0/attention/attention/Gather_output_0")
                 ? n.toBuilder().setInput(1, "/vit/encoder/layer.0/attention/attention/Constant_1_output_0").build()
                 : n);
@@ -185,19 +184,5 @@ class HubExportTest {
     /** The graph with its nodes in an order ONNX Runtime accepts after an edit that swapped two of them. */
     private static OnnxMl.ModelProto topological(OnnxMl.ModelProto m) {
         return new OnnxGraph(m).toModel(Map.of());
-    }
-
-    private static OnnxMl.ModelProto mapNodes(OnnxMl.ModelProto m, UnaryOperator<NodeProto> f) {
-        OnnxMl.GraphProto.Builder g = m.getGraph().toBuilder();
-        for (int i = 0; i < g.getNodeCount(); i++) {
-            g.setNode(i, f.apply(g.getNode(i)));
-        }
-        return m.toBuilder().setGraph(g).build();
-    }
-
-    private static NodeProto withAttribute(NodeProto n, OnnxMl.AttributeProto a) {
-        NodeProto.Builder b = n.toBuilder().clearAttribute();
-        n.getAttributeList().stream().filter(x -> !x.getName().equals(a.getName())).forEach(b::addAttribute);
-        return b.addAttribute(a).build();
     }
 }
