@@ -205,7 +205,8 @@ public final class OptimizedGraphCache {
             tmp = Files.createTempDirectory(entry.getParent(), entry.getFileName() + ".tmp-");
         } catch (IOException | UnsupportedOperationException e) {
             return new Outcome(files.onnx(), Status.FAILED, Map.of(),
-                    "cannot write the graph cache " + root + " (" + e.getMessage() + "); running the graph as it is");
+                    "cannot write the graph cache " + root + " (" + e.getMessage() + "); running the graph as it is")
+                    .fresh(); // said at every load: nothing is remembered
         }
         try {
             Map<String, Integer> fused;
@@ -245,7 +246,8 @@ public final class OptimizedGraphCache {
         } catch (IOException e) {
             deleteTree(tmp);
             return new Outcome(files.onnx(), Status.FAILED, Map.of(),
-                    "cannot write the graph cache " + root + " (" + e.getMessage() + "); running the graph as it is");
+                    "cannot write the graph cache " + root + " (" + e.getMessage() + "); running the graph as it is")
+                    .fresh(); // said at every load: nothing is remembered
         } catch (RuntimeException e) {
             deleteTree(tmp);
             throw e;

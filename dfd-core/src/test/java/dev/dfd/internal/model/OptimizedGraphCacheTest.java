@@ -183,6 +183,7 @@ class OptimizedGraphCacheTest {
         assertEquals(OptimizedGraphCache.Status.FAILED, o.status());
         assertEquals(files.onnx(), o.graph());
         assertTrue(o.message().startsWith("cannot write the graph cache " + notADirectory), o.message());
+        assertTrue(o.created(), "the load says so (Detector prints fresh outcomes)");
     }
 
     @Test
