@@ -25,6 +25,7 @@ public final class Main {
         COMMANDS.put("eval", EvalCommand::new);
         COMMANDS.put("quality", QualityCommand::new);
         COMMANDS.put("convert", ConvertCommand::new);
+        COMMANDS.put("import-tfjs", ImportTfjsCommand::new);
         COMMANDS.put("init", InitCommand::new);
         COMMANDS.put("optimize", OptimizeCommand::new);
         COMMANDS.put("train", TrainCommand::new);

@@ -8,6 +8,7 @@ import dev.dfd.family.clip.ClipFamily;
 import dev.dfd.family.convnext.ConvNextFamily;
 import dev.dfd.family.dinov2.Dinov2Family;
 import dev.dfd.family.efficientnet.EfficientNetFamily;
+import dev.dfd.family.mobilenetv1.MobileNetV1Family;
 import dev.dfd.family.resnet.ResNetFamily;
 import dev.dfd.family.swin.SwinFamily;
 import dev.dfd.family.vit.VitFamily;
@@ -27,7 +28,8 @@ public final class ModelFamilies {
             new Dinov2Family(),
             new BeitFamily(),
             new SwinFamily(),
-            new EfficientNetFamily());
+            new EfficientNetFamily(),
+            new MobileNetV1Family());
 
     private ModelFamilies() {
     }
