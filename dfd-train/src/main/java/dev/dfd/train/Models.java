@@ -32,6 +32,8 @@ final class Models {
                 }
                 yield new ResNet(rc.withLabels(labels), o.seed());
             }
+            case "mobilenet_v1" -> new MobileNetV1(
+                    dev.dfd.family.mobilenetv1.MobileNetV1Config.read(configFile).withLabels(labels), o.seed());
             case "vit" -> new Vit(VitModelConfig.of(c, configFile, labels, o.imageSize()), o.seed());
             default -> throw new DfdException(configFile + ": dfd trains model_type resnet (basic layers) or vit, found \""
                     + type + "\"");

@@ -115,7 +115,7 @@ public final class TfjsGraph {
                 g.consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
             }
         }
-        g.readWeights(root.path("weightsManifest"), modelJson.toAbsolutePath().getParent());
+        g.readWeights(root.path("weightsManifest"), modelJson.toAbsolutePath().normalize().getParent());
         return g;
     }
 
