@@ -40,7 +40,8 @@ final class ImportTfjsCommand implements Callable<Integer> {
 
     @Option(names = "--input-range", paramLabel = "RANGE", defaultValue = "0-255",
             description = "Pixel range the model was trained on: 0-255 (faceres), 0-1, or -1-1 (Keras'"
-                    + " mobilenet.preprocess_input). Default: ${DEFAULT-VALUE}.")
+                    + " mobilenet.preprocess_input). The imported model takes 0..1 (a 0-255 model's first"
+                    + " convolution is scaled by 255, exactly) or, for -1-1, normalises to it. Default: ${DEFAULT-VALUE}.")
     String inputRange;
 
     @Option(names = "--labels", paramLabel = "A,B", split = ",", defaultValue = "Real,Fake",

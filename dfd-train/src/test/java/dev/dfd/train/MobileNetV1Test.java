@@ -149,7 +149,7 @@ class MobileNetV1Test {
         assertTrue(Files.isRegularFile(tmp.resolve("run/best/onnx/model.onnx")));
     }
 
-    /** (3, H, W) float32, 0..255. */
+    /** (3, H, W) float32, 0..1 (the import scales the 0..255 fixture's stem by 255). */
     static float[] chw(BufferedImage img) {
         int h = img.getHeight();
         int w = img.getWidth();
@@ -157,9 +157,9 @@ class MobileNetV1Test {
         for (int y = 0; y < h; y++) {
             for (int xx = 0; xx < w; xx++) {
                 int rgb = img.getRGB(xx, y);
-                x[y * w + xx] = (rgb >> 16) & 0xff;
-                x[h * w + y * w + xx] = (rgb >> 8) & 0xff;
-                x[2 * h * w + y * w + xx] = rgb & 0xff;
+                x[y * w + xx] = ((rgb >> 16) & 0xff) / 255f;
+                x[h * w + y * w + xx] = ((rgb >> 8) & 0xff) / 255f;
+                x[2 * h * w + y * w + xx] = (rgb & 0xff) / 255f;
             }
         }
         return x;

@@ -33,7 +33,12 @@ import java.util.Random;
  * {@code headNode}; otherwise the classifier is new, initialised as transformers does (normal, std 0.02; bias 0).
  */
 public final class TfjsMobileNetImport {
-    /** How the model wants its pixels; becomes the preprocessor's rescaling and normalisation. */
+    /**
+     * How the model wants its pixels. The imported model takes 0..1 (or -1..1 for SIGNED, by its preprocessor's
+     * normalisation): a 0..255 model's stem kernel is multiplied by 255 instead, which is exact and keeps the stem's
+     * weights on the scale of the others, so that an optimiser's steps (about the learning rate per weight, whatever
+     * the gradient's size) do not move its first layer 255 times too far.
+     */
     public enum InputRange {
         /** 0..255, unscaled (faceres). */
         BYTE("0-255"),
@@ -108,7 +113,17 @@ public final class TfjsMobileNetImport {
         check(convs, config);
 
         Map<String, FloatTensor> tensors = new LinkedHashMap<>();
-        put(tensors, "mobilenet_v1.conv_stem", convs.get(0), config.layerNormEps());
+        ConvLayer stem = convs.get(0);
+        if (o.inputRange() == InputRange.BYTE) {
+            // takes 0..1 instead: conv(255 x) = conv'(x) with the kernel times 255, exactly (zero padding stays zero)
+            float[] k = stem.kernel().clone();
+            for (int i = 0; i < k.length; i++) {
+                k[i] *= 255f;
+            }
+            stem = new ConvLayer(stem.node(), false, k, stem.kernelShape(), stem.stride(), stem.scale(), stem.shift(),
+                    stem.activation());
+        }
+        put(tensors, "mobilenet_v1.conv_stem", stem, config.layerNormEps());
         for (int i = 1; i < convs.size(); i++) {
             put(tensors, "mobilenet_v1.layer." + (i - 1), convs.get(i), config.layerNormEps());
         }
@@ -388,7 +403,7 @@ public final class TfjsMobileNetImport {
         p.put("do_resize", true);
         p.put("resample", 2); // bilinear, as TensorFlow.js' resizeBilinear
         p.putObject("size").put("height", o.imageSize()).put("width", o.imageSize());
-        p.put("do_rescale", o.inputRange() != InputRange.BYTE);
+        p.put("do_rescale", true); // 0..255 models get their stem scaled instead (see write)
         p.put("rescale_factor", 1 / 255.0);
         p.put("do_normalize", o.inputRange() == InputRange.SIGNED);
         p.putArray("image_mean").add(0.5).add(0.5).add(0.5);

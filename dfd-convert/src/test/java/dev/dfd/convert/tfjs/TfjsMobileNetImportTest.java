@@ -47,7 +47,7 @@ class TfjsMobileNetImportTest {
         assertEquals(128, c.featureWidth());
         assertTrue(c.batchNormFrozen(), "folded BatchNorm is not a measured statistic");
         ObjectNode pre = Json.readObject(hf.resolve("preprocessor_config.json"));
-        assertEquals(false, pre.get("do_rescale").asBoolean(), "faceres-style models take 0..255");
+        assertEquals(true, pre.get("do_rescale").asBoolean(), "0..255 models are imported to take 0..1");
         assertEquals(false, pre.get("do_normalize").asBoolean());
         pre.put("do_resize", false); // any size in: the images keep their odd sizes
         Files.writeString(hf.resolve("preprocessor_config.json"), Json.MAPPER.writeValueAsString(pre));
@@ -69,7 +69,7 @@ class TfjsMobileNetImportTest {
         assertEquals(3, checked);
     }
 
-    /** (1, 3, H, W) float32, 0..255. */
+    /** (1, 3, H, W) float32, 0..1 (the fixture's model takes 0..255; the import scales its stem by 255). */
     static PixelBatch chw(BufferedImage img) {
         int h = img.getHeight();
         int w = img.getWidth();
@@ -77,9 +77,9 @@ class TfjsMobileNetImportTest {
         for (int y = 0; y < h; y++) {
             for (int xx = 0; xx < w; xx++) {
                 int rgb = img.getRGB(xx, y);
-                x[y * w + xx] = (rgb >> 16) & 0xff;
-                x[h * w + y * w + xx] = (rgb >> 8) & 0xff;
-                x[2 * h * w + y * w + xx] = rgb & 0xff;
+                x[y * w + xx] = ((rgb >> 16) & 0xff) / 255f;
+                x[h * w + y * w + xx] = ((rgb >> 8) & 0xff) / 255f;
+                x[2 * h * w + y * w + xx] = (rgb & 0xff) / 255f;
             }
         }
         return new PixelBatch(x, 1, 3, h, w);
