@@ -35,7 +35,11 @@ final class MobileNetV1 implements TrainableModel {
      */
     static final float BN_MOMENTUM = 0.9f;
 
-    private final MobileNetV1Config config;
+    private MobileNetV1Config config;
+    /** Per BatchNorm: sums of the convolution's output and of its square per channel, while measuring; else null. */
+    private java.util.Map<String, double[][]> measuring;
+    /** Per BatchNorm: values per channel summed while measuring. */
+    private final java.util.Map<String, Long> countPerChannel = new java.util.HashMap<>();
     private final Weights w;
     private final NDManager manager;
     private final List<String> bnNames = new ArrayList<>();
@@ -107,11 +111,81 @@ final class MobileNetV1 implements TrainableModel {
             pad = new Shape(k / 2, k / 2);
         }
         NDArray y = Conv2d.conv2d(x, w.get(name + ".convolution.weight"), null, new Shape(stride, stride), pad,
-                new Shape(1, 1), groups).singletonOrThrow();
+                new Shape(1, 1), groups).singletonOrThrow(); // (B, C, H', W')
         String bn = name + ".normalization";
+        if (measuring != null) {
+            double[][] sums = measuring.computeIfAbsent(bn, k -> new double[2][(int) y.getShape().get(1)]);
+            float[] sum = y.sum(new int[]{0, 2, 3}).toFloatArray();
+            float[] squares = y.square().sum(new int[]{0, 2, 3}).toFloatArray();
+            countPerChannel.merge(bn, y.getShape().get(0) * y.getShape().get(2) * y.getShape().get(3), Long::sum);
+            for (int c = 0; c < sum.length; c++) {
+                sums[0][c] += sum[c];
+                sums[1][c] += squares[c];
+            }
+        }
         y = BatchNorm.batchNorm(y, w.get(bn + ".running_mean"), w.get(bn + ".running_var"), w.get(bn + ".weight"),
                 w.get(bn + ".bias"), 1, BN_MOMENTUM, (float) config.layerNormEps(), batchStatistics).singletonOrThrow();
         return config.hiddenAct().equals("relu") ? Activation.relu(y) : Activation.relu6(y);
+    }
+
+    boolean batchNormFrozen() {
+        return config.batchNormFrozen();
+    }
+
+    /**
+     * Replaces BatchNorm statistics that were not measured (an import's mean 0, variance 1 - eps) by those of these
+     * training batches, changing BatchNorm's weight and bias so that the function stays the same:
+     * {@code gamma' = gamma s'/s}, {@code beta' = beta + (m' - m) gamma / s} with {@code s = sqrt(var + eps)}. Then
+     * BatchNorm trains as usual, on batch statistics: with frozen statistics, fine-tuning at ordinary learning rates
+     * shifts the unnormalised activations until ReLU6 saturates (measured: every output constant after 6 steps).
+     *
+     * @param batches float32 (B, 3, H, W) each, preprocessed
+     */
+    void measureBatchNorm(List<NDArray> batches) {
+        measuring = new java.util.HashMap<>();
+        countPerChannel.clear();
+        try {
+            for (NDArray x : batches) {
+                try (ai.djl.ndarray.NDManager scope = x.getManager().newSubManager()) {
+                    NDArray in = x.duplicate();
+                    in.attach(scope);
+                    forward(in, false);
+                }
+            }
+        } finally {
+            java.util.Map<String, double[][]> sums = measuring;
+            measuring = null;
+            double eps = config.layerNormEps();
+            for (var e : sums.entrySet()) {
+                String bn = e.getKey();
+                double[][] s = e.getValue();
+                float[] mean = w.get(bn + ".running_mean").toFloatArray();
+                float[] var = w.get(bn + ".running_var").toFloatArray();
+                float[] gamma = w.get(bn + ".weight").toFloatArray();
+                float[] beta = w.get(bn + ".bias").toFloatArray();
+                double n = countPerChannel.get(bn);
+                for (int c = 0; c < mean.length; c++) {
+                    double m = s[0][c] / n;
+                    double v = Math.max(s[1][c] / n - m * m, 0);
+                    double oldScale = Math.sqrt(var[c] + eps);
+                    double newScale = Math.sqrt(v + eps);
+                    beta[c] = (float) (beta[c] + (m - mean[c]) * gamma[c] / oldScale);
+                    gamma[c] = (float) (gamma[c] * newScale / oldScale);
+                    mean[c] = (float) m;
+                    var[c] = (float) v;
+                }
+                w.get(bn + ".running_mean").set(mean);
+                w.get(bn + ".running_var").set(var);
+                w.get(bn + ".weight").set(gamma);
+                w.get(bn + ".bias").set(beta);
+            }
+            config = config.withBatchNormFrozen(false);
+        }
+    }
+
+    /** BatchNorm trains on batch statistics from now on (a resumed run whose statistics were measured before). */
+    void useBatchStatistics() {
+        config = config.withBatchNormFrozen(false);
     }
 
     /**

@@ -128,7 +128,13 @@ public final class Trainer {
             if (state == null) {
                 state = new Checkpoint();
                 initialise(model, data.labels);
+                if (model instanceof MobileNetV1 m && m.batchNormFrozen()) {
+                    measureBatchNorm(m, data, processor);
+                }
             } else {
+                if (model instanceof MobileNetV1 m) {
+                    m.useBatchStatistics(); // the checkpoint holds the statistics measured when the run began
+                }
                 log.printf("resuming at epoch %d, step %d (best val AUC %.4f at epoch %d)%n", state.epoch + 1,
                         state.stepInEpoch, state.bestAuc, state.bestEpoch);
             }
@@ -188,6 +194,30 @@ public final class Trainer {
             return p;
         }
         return PreprocessorConfig.vitDefaults(o.imageSize());
+    }
+
+    /** Training images BatchNorm's statistics are measured on, before a run from an import with folded BatchNorm. */
+    static final int BATCH_NORM_IMAGES = 512;
+
+    private void measureBatchNorm(MobileNetV1 model, TrainData data, ImageProcessor processor) {
+        int n = Math.min(BATCH_NORM_IMAGES, data.train.images().size());
+        List<Integer> order = data.epochOrder(o.seed(), -1, n);
+        List<NDArray> batches = new ArrayList<>();
+        NDManager manager = model.weights().manager();
+        try (TrainData.Loader loader = new TrainData.Loader(data, data.train, processor, null, o.imageSize(), o.workers());
+             NDManager scope = manager.newSubManager()) {
+            int images = 0;
+            for (int from = 0; from < n; from += o.batchSize()) {
+                TrainData.Batch b = await(loader.submit(order, from, Math.min(n, from + o.batchSize()), o.seed(), -1));
+                if (b.count() > 0) {
+                    batches.add(scope.create(b.pixels(), new Shape(b.count(), 3, o.imageSize(), o.imageSize())));
+                    images += b.count();
+                }
+            }
+            model.measureBatchNorm(batches);
+            log.printf("BatchNorm statistics measured on %d training images (the checkpoint's were folded into its"
+                    + " convolutions); BatchNorm now trains on batch statistics%n", images);
+        }
     }
 
     private void initialise(TrainableModel model, List<String> labels) {

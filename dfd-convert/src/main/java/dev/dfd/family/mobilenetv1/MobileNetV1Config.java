@@ -53,6 +53,11 @@ public record MobileNetV1Config(int channels, double depthMultiplier, int minDep
                 newLabels, batchNormFrozen);
     }
 
+    public MobileNetV1Config withBatchNormFrozen(boolean frozen) {
+        return new MobileNetV1Config(channels, depthMultiplier, minDepth, hiddenAct, tfPadding, layerNormEps, labels,
+                frozen);
+    }
+
     /** Width of the stem. */
     public int stemWidth() {
         return width(32);
