@@ -114,7 +114,8 @@ final class MobileNetV1 implements TrainableModel {
                 new Shape(1, 1), groups).singletonOrThrow(); // (B, C, H', W')
         String bn = name + ".normalization";
         if (measuring != null) {
-            double[][] sums = measuring.computeIfAbsent(bn, k -> new double[2][(int) y.getShape().get(1)]);
+            int channels = (int) y.getShape().get(1);
+            double[][] sums = measuring.computeIfAbsent(bn, key -> new double[2][channels]);
             float[] sum = y.sum(new int[]{0, 2, 3}).toFloatArray();
             float[] squares = y.square().sum(new int[]{0, 2, 3}).toFloatArray();
             countPerChannel.merge(bn, y.getShape().get(0) * y.getShape().get(2) * y.getShape().get(3), Long::sum);
