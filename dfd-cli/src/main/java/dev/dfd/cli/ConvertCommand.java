@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
                 + " model.safetensors or shards) to ONNX, in Java. Architectures (config.json model_type):"
                 + " ViT and DeiT (vit, deit), ResNet with basic or bottleneck layers (resnet), ConvNeXt and"
                 + " ConvNeXt V2 (convnext, convnextv2), CLIP and SigLIP vision with a classifier (clip, siglip),"
-                + " DINOv2 (dinov2), BEiT (beit), Swin (swin), EfficientNet (efficientnet): the"
+                + " DINOv2 (dinov2), BEiT (beit), Swin (swin), EfficientNet (efficientnet), MobileNet V1"
+                + " (mobilenet_v1): the"
                 + " <Family>ForImageClassification classes.",
                 "Writes OUT/onnx/model.onnx (fp32), model_fp16.onnx, model_quantized.onnx (int8), model_q4.onnx"
                         + " or model_q4f16.onnx (4-bit), copies the"

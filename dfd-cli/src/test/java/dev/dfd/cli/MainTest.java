@@ -125,7 +125,7 @@ class MainTest {
                 .getSubcommands().keySet()));
         Run help = run("--help");
         assertEquals(0, help.code());
-        for (String command : List.of("detect", "eval", "convert", "init", "optimize", "train", "serve", "loadtest",
+        for (String command : List.of("detect", "eval", "convert", "import-tfjs", "init", "optimize", "train", "serve", "loadtest",
                 "bench", "preprocess", "help")) {
             assertTrue(help.out().contains("  " + command + " "), command + " in\n" + help.out());
         }
