@@ -115,9 +115,9 @@ final class ModelCard {
                                 + " this report)", data.test.images().size())));
             }
             md.append("## Recipe\n\n");
-            md.append(String.format(Locale.ROOT, "- architecture: %s, input %d x %d, normalised with mean = std = 0.5"
-                            + " (the same preprocessing code as inference)%n", config.path("architectures").path(0).asText(),
-                    o.imageSize(), o.imageSize()));
+            md.append(String.format(Locale.ROOT, "- architecture: %s, input %d x %d, %s (the same preprocessing code as"
+                            + " inference)%n", config.path("architectures").path(0).asText(), o.imageSize(), o.imageSize(),
+                    pixels(bestDir)));
             md.append("heavy".equals(o.augment())
                     ? "- augmentation (heavy, real and fake alike): random resized crop (50-100% of the area, aspect"
                     + " 3/4-4/3), horizontal flip, colour jitter +-20% (p 0.5), Gaussian blur sigma 0.3-2.0 (p 0.3), one"
@@ -193,6 +193,19 @@ final class ModelCard {
             s[i] = test.scored().get(i).scores()[positive];
         }
         return BinaryMetrics.at(y, s, threshold);
+    }
+
+    /** How the preprocessor scales pixels, from best/preprocessor_config.json. */
+    static String pixels(Path bestDir) {
+        var p = dev.dfd.internal.preprocess.PreprocessorConfig.read(
+                bestDir.resolve(dev.dfd.internal.preprocess.PreprocessorConfig.FILE_NAME));
+        String range = p.doRescale() ? String.format(Locale.ROOT, "pixels times %.6g", p.rescaleFactor())
+                : "pixels 0-255";
+        if (!p.doNormalize()) {
+            return range;
+        }
+        return range + ", normalised with mean " + java.util.Arrays.toString(p.imageMean()) + " and std "
+                + java.util.Arrays.toString(p.imageStd());
     }
 
     private static String f(double v) {
