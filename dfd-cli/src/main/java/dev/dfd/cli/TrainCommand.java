@@ -32,12 +32,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR with its saved settings.")
     Path resume;
 
-    @Option(names = "--init", paramLabel = "DIR", description = "Fine-tune from a Hugging Face checkpoint (ViT or ResNet);"
-            + " the classifier head is re-initialised when its labels differ from the data's.")
+    @Option(names = "--init", paramLabel = "DIR", description = "Fine-tune from a Hugging Face checkpoint (ViT, ResNet, or"
+            + " MobileNet V1 such as one dfd import-tfjs wrote); the classifier head is re-initialised when its labels"
+            + " differ from the data's.")
     Path init;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Architecture config.json (model_type vit, or resnet"
-            + " with layer_type basic). Default: a compact 1.2M-parameter ResNet.")
+    @Option(names = "--config", paramLabel = "FILE", description = "Architecture config.json (model_type vit, mobilenet_v1,"
+            + " or resnet with layer_type basic). Default: a compact 1.2M-parameter ResNet.")
     Path config;
 
     @Option(names = "--image-size", defaultValue = "112", description = "Square resolution. Default: ${DEFAULT-VALUE}.")
