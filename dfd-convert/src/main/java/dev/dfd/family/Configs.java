@@ -9,9 +9,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** Small readers for config.json fields the families share; errors name the file and the field. */
+/** Small readers (and one writer) for config.json fields the families share; errors name the file and the field. */
 public final class Configs {
     private Configs() {
+    }
+
+    /**
+     * Writes {@code id2label} and {@code label2id} for these labels (in id order) and transformers' single-label
+     * {@code problem_type}, as transformers saves a classifier's config.
+     */
+    public static void putLabels(ObjectNode config, List<String> labels) {
+        ObjectNode id2label = config.putObject("id2label");
+        ObjectNode label2id = config.putObject("label2id");
+        for (int i = 0; i < labels.size(); i++) {
+            id2label.put(Integer.toString(i), labels.get(i));
+            label2id.put(labels.get(i), i);
+        }
+        config.put("problem_type", "single_label_classification");
     }
 
     /** A list of positive integers, or {@code fallback} when absent. */

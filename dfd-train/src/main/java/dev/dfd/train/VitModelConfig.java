@@ -13,13 +13,7 @@ record VitModelConfig(VitConfig arch, ObjectNode json) {
     static VitModelConfig of(ObjectNode config, Path file, List<String> labels, int imageSize) {
         ObjectNode full = VitInit.fullConfig(config);
         full.remove("id2label");
-        var id2label = full.putObject("id2label");
-        var label2id = full.putObject("label2id");
-        for (int i = 0; i < labels.size(); i++) {
-            id2label.put(Integer.toString(i), labels.get(i));
-            label2id.put(labels.get(i), i);
-        }
-        full.put("problem_type", "single_label_classification");
+        dev.dfd.family.Configs.putLabels(full, labels);
         VitConfig arch = VitConfig.read(file).withLabels(labels);
         if (!arch.family().equals("vit")) {
             throw new DfdException(file + ": dfd trains ViTForImageClassification; " + arch.family() + " is converted only");

@@ -120,13 +120,7 @@ public record MobileNetV1Config(int channels, double depthMultiplier, int minDep
         if (batchNormFrozen) {
             c.put("dfd_batchnorm_frozen", true);
         }
-        ObjectNode id2label = c.putObject("id2label");
-        ObjectNode label2id = c.putObject("label2id");
-        for (int i = 0; i < labels.size(); i++) {
-            id2label.put(Integer.toString(i), labels.get(i));
-            label2id.put(labels.get(i), i);
-        }
-        c.put("problem_type", "single_label_classification");
+        dev.dfd.family.Configs.putLabels(c, labels);
         c.put("torch_dtype", "float32");
         return c;
     }
