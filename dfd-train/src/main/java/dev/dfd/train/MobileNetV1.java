@@ -129,7 +129,8 @@ final class MobileNetV1 implements TrainableModel {
         return config.hiddenAct().equals("relu") ? Activation.relu(y) : Activation.relu6(y);
     }
 
-    boolean batchNormFrozen() {
+    @Override
+    public boolean needsBatchNormStatistics() {
         return config.batchNormFrozen();
     }
 
@@ -142,7 +143,8 @@ final class MobileNetV1 implements TrainableModel {
      *
      * @param batches float32 (B, 3, H, W) each, preprocessed
      */
-    void measureBatchNorm(List<NDArray> batches) {
+    @Override
+    public void measureBatchNorm(List<NDArray> batches) {
         measuring = new java.util.HashMap<>();
         countPerChannel.clear();
         try {
@@ -184,8 +186,8 @@ final class MobileNetV1 implements TrainableModel {
         }
     }
 
-    /** BatchNorm trains on batch statistics from now on (a resumed run whose statistics were measured before). */
-    void useBatchStatistics() {
+    @Override
+    public void useBatchStatistics() {
         config = config.withBatchNormFrozen(false);
     }
 

@@ -30,6 +30,27 @@ interface TrainableModel extends AutoCloseable {
     /** The classifier head's parameter names (re-initialised when fine-tuning on other labels). */
     List<String> head();
 
+    /**
+     * Whether BatchNorm's statistics must be measured on training images before the first step: a checkpoint whose
+     * BatchNorm was folded into its convolutions (an import) has none.
+     */
+    default boolean needsBatchNormStatistics() {
+        return false;
+    }
+
+    /**
+     * Measures BatchNorm's statistics on these batches, keeping the function (see MobileNetV1); afterwards BatchNorm
+     * trains on batch statistics.
+     *
+     * @param batches float32 (B, 3, H, W) each, preprocessed
+     */
+    default void measureBatchNorm(List<NDArray> batches) {
+    }
+
+    /** A resumed run: the checkpoint holds statistics measured when the run began, so BatchNorm trains as usual. */
+    default void useBatchStatistics() {
+    }
+
     @Override
     void close();
 }

@@ -128,13 +128,11 @@ public final class Trainer {
             if (state == null) {
                 state = new Checkpoint();
                 initialise(model, data.labels);
-                if (model instanceof MobileNetV1 m && m.batchNormFrozen()) {
-                    measureBatchNorm(m, data, processor);
+                if (model.needsBatchNormStatistics()) {
+                    measureBatchNorm(model, data, processor);
                 }
             } else {
-                if (model instanceof MobileNetV1 m) {
-                    m.useBatchStatistics(); // the checkpoint holds the statistics measured when the run began
-                }
+                model.useBatchStatistics(); // the checkpoint holds the statistics measured when the run began
                 log.printf("resuming at epoch %d, step %d (best val AUC %.4f at epoch %d)%n", state.epoch + 1,
                         state.stepInEpoch, state.bestAuc, state.bestEpoch);
             }
@@ -199,7 +197,7 @@ public final class Trainer {
     /** Training images BatchNorm's statistics are measured on, before a run from an import with folded BatchNorm. */
     static final int BATCH_NORM_IMAGES = 512;
 
-    private void measureBatchNorm(MobileNetV1 model, TrainData data, ImageProcessor processor) {
+    private void measureBatchNorm(TrainableModel model, TrainData data, ImageProcessor processor) {
         int n = Math.min(BATCH_NORM_IMAGES, data.train.images().size());
         List<Integer> order = data.epochOrder(o.seed(), -1, n);
         List<NDArray> batches = new ArrayList<>();
