@@ -34,6 +34,32 @@ class ImportTfjsCommandTest {
         assertTrue(d.out().contains("\"status\":\"ok\""), d.out());
     }
 
+    /** Two steps of fine-tuning from an import: the card says where the weights came from, not "from scratch". */
+    @Test
+    void fineTuningAnImportNamesItsSourceInTheCard() throws IOException {
+        Path imported = tmp.resolve("imported");
+        assertEquals(0, run("import-tfjs", FIXTURE.resolve("model.json").toString(), imported.toString(),
+                "--image-size", "48").code());
+        Path data = tmp.resolve("data");
+        for (String split : new String[]{"train", "val"}) {
+            for (String label : new String[]{"Real", "Fake"}) {
+                Path dir = Files.createDirectories(data.resolve(split).resolve(label));
+                for (int i = 0; i < 3; i++) {
+                    Files.copy(FIXTURE.resolve("image" + i + ".png"), dir.resolve(label + i + ".png"));
+                }
+            }
+        }
+        Path out = tmp.resolve("run");
+        MainTest.Run r = run("train", "--init", imported.toString(), "--whole-images", "--data", data.toString(),
+                "--out", out.toString(), "--image-size", "48", "--epochs", "1", "--max-steps-per-epoch", "2",
+                "--batch-size", "4", "--workers", "1");
+        assertEquals(0, r.code(), r.err());
+        String card = Files.readString(out.resolve("best/README.md"));
+        assertTrue(card.contains("Fine-tuned from `imported` (imported with `dfd import-tfjs` from the TensorFlow.js"
+                + " model `model.json`, sha256 "), card);
+        assertFalse(card.contains("from scratch"), card);
+    }
+
     @Test
     void badInputIsOneLine() throws IOException {
         Path layers = Files.writeString(tmp.resolve("model.json"), "{\"format\": \"layers-model\"}");

@@ -77,6 +77,7 @@ class TrainCommandTest {
         assertEquals(2, text.split(skipped, -1).length - 1, "said at the start and at the end: " + text);
         String card = Files.readString(out.resolve("best/README.md"));
         assertTrue(card.contains("cropped by dfd's face stage"), card);
+        assertTrue(card.contains("Trained from scratch in Java"), card);
         assertTrue(card.contains("--faces"), "the command that reproduces it");
         assertTrue(Files.readString(out.resolve("metrics.csv")).lines().findFirst().orElseThrow()
                 .endsWith(",faceless_images"));

@@ -45,7 +45,8 @@ final class ModelCard {
             md.append("# dfd deepfake face detector (").append(config.path("architectures").path(0).asText())
                     .append(", ").append(o.imageSize()).append(" px)\n\n");
             md.append("Labels an image of a face `").append(String.join("` or `", d.model().labels()))
-                    .append("`. Trained from scratch in Java with `dfd train` (DJL, PyTorch CPU engine) on ")
+                    .append("`. ").append(origin(o.init()))
+                    .append(" in Java with `dfd train` (DJL, PyTorch CPU engine) on ")
                     .append(o.faces() ? "faces that dfd's face stage found and cut in the photos of `"
                             + o.data().getFileName() + "` (`dfd train --faces`)" : "face crops of the DFDC deepfake challenge")
                     .append(o.synthesize() == null ? ". " : o.realOnly()
@@ -193,6 +194,21 @@ final class ModelCard {
             s[i] = test.scored().get(i).scores()[positive];
         }
         return BinaryMetrics.at(y, s, threshold);
+    }
+
+    /** Where training started: from scratch, or fine-tuned from a checkpoint (naming the TFJS model it was imported from). */
+    static String origin(Path init) {
+        if (init == null) {
+            return "Trained from scratch";
+        }
+        String from = "Fine-tuned from `" + init.getFileName() + "`";
+        Path imported = init.resolve("dfd_tfjs_import.json");
+        if (Files.isRegularFile(imported)) {
+            ObjectNode record = Json.readObject(imported);
+            from += String.format(Locale.ROOT, " (imported with `dfd import-tfjs` from the TensorFlow.js model `%s`, sha256"
+                    + " %s)", Path.of(record.path("source").asText()).getFileName(), record.path("source_sha256").asText());
+        }
+        return from;
     }
 
     /** How the preprocessor scales pixels, from best/preprocessor_config.json. */
