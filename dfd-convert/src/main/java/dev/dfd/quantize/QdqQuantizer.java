@@ -26,12 +26,13 @@ import java.util.Set;
  * optimisation and up) fuses each {@code DQ -> op -> Q} group into an integer kernel: Conv into QLinearConv, residual
  * Add into QLinearAdd, GlobalAveragePool into QLinearGlobalAveragePool, MatMul without a Q after it into
  * MatMulIntegerToFloat; MaxPool, Flatten, Reshape and Transpose run on the uint8 codes when the Q after them repeats
- * the DQ's parameters. A ReLU between an op and its Q is dropped there, since uint8 with zero point 0 clamps at 0.
+ * the DQ's parameters. A ReLU (or a ReLU6 Clip) between an op and its Q is dropped there, since uint8 with zero point
+ * 0 clamps at 0 (and a calibrated maximum of at most 6 at 6).
  *
  * <p>What gets quantised, by the ops that read it: the activation inputs of every Conv and MatMul whose weight is an
  * initializer, of every Add of two activations and of every GlobalAveragePool; and the outputs of the Conv, Add and
- * GlobalAveragePool nodes (after their ReLU when a ReLU is the only reader), so those ops can run in integers end to
- * end. Activations are uint8, asymmetric, one scale per tensor, from calibrated ranges; weights int8 symmetric per
+ * GlobalAveragePool nodes (after their ReLU or Clip when that is the only reader), so those ops can run in integers
+ * end to end. Activations are uint8, asymmetric, one scale per tensor, from calibrated ranges; weights int8 symmetric per
  * output channel; biases of quantised Convs int32 at {@code x_scale * w_scale}. Other ops (SiLU, LayerNorm, Softmax,
  * the final bias Add, ...) stay float32 between a DQ and the next Q.
  */
@@ -135,10 +136,14 @@ public final class QdqQuantizer {
         return true;
     }
 
-    /** An op's output, or its ReLU's when a ReLU is its only reader (the Q then stands for the ReLU). */
+    /**
+     * An op's output, or its activation's when a ReLU or a Clip (ReLU6) is its only reader: the Q then stands for it,
+     * since calibrated codes of the clipped tensor cover only [min, max] of the clip, and ONNX Runtime drops the Clip
+     * or ReLU before such a Q when fusing.
+     */
     private void quantizeResult(String tensor) {
         List<NodeProto> r = readers.getOrDefault(tensor, List.of());
-        if (r.size() == 1 && r.get(0).getOpType().equals("Relu")) {
+        if (r.size() == 1 && (r.get(0).getOpType().equals("Relu") || r.get(0).getOpType().equals("Clip"))) {
             quantize(r.get(0).getOutput(0));
         } else {
             quantize(tensor);

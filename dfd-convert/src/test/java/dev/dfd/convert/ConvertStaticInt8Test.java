@@ -134,6 +134,67 @@ class ConvertStaticInt8Test {
         return out;
     }
 
+    /**
+     * A MobileNet V1 (the TensorFlow.js fixture, imported): every Conv, depthwise ones included, runs on int8 weights,
+     * each ReLU6 Clip's output is what gets quantised (so ONNX Runtime can drop the Clip into the QLinearConv), and the
+     * logits stay near fp32's on images other than the calibration's.
+     */
+    @Test
+    void mobileNetV1ImportStaysNearFp32(@TempDir Path tmp) throws IOException {
+        Path fixture = Path.of("src/test/resources/tfjs-mobilenet");
+        Path dir = tmp.resolve("mobilenet");
+        dev.dfd.convert.tfjs.TfjsMobileNetImport.run(fixture.resolve("model.json"), dir,
+                new dev.dfd.convert.tfjs.TfjsMobileNetImport.Options(40,
+                        dev.dfd.convert.tfjs.TfjsMobileNetImport.InputRange.BYTE, List.of("a", "b", "c"),
+                        "logits/BiasAdd", 0));
+        Converter.convert(dir, dir, WeightEncoding.FP32, false);
+        Converter.Result r = Converter.convert(dir, dir, WeightEncoding.INT8, false, Q4Options.DEFAULT,
+                new StaticInt8(fixture, 64, 1), ExternalData.Mode.AUTO);
+        assertEquals(3, r.calibrationImages(), "the fixture's three images");
+
+        OnnxMl.GraphProto g = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(r.onnx())).getGraph();
+        Map<String, OnnxMl.NodeProto> producers = new HashMap<>();
+        Map<String, List<OnnxMl.NodeProto>> readers = new HashMap<>();
+        for (OnnxMl.NodeProto n : g.getNodeList()) {
+            n.getOutputList().forEach(o -> producers.put(o, n));
+            n.getInputList().forEach(i -> readers.computeIfAbsent(i, k -> new ArrayList<>()).add(n));
+        }
+        int convs = 0;
+        int clips = 0;
+        for (OnnxMl.NodeProto n : g.getNodeList()) {
+            if (n.getOpType().equals("Conv")) {
+                convs++;
+                assertEquals("DequantizeLinear", producers.get(n.getInput(0)).getOpType(), n.getName() + " input");
+                assertEquals("DequantizeLinear", producers.get(n.getInput(1)).getOpType(), n.getName() + " weight");
+            } else if (n.getOpType().equals("Clip")) {
+                clips++;
+                assertEquals("Conv", producers.get(n.getInput(0)).getOpType(), n.getName());
+                assertEquals(List.of("QuantizeLinear"), readers.get(n.getOutput(0)).stream()
+                        .map(OnnxMl.NodeProto::getOpType).toList(), n.getName() + ": the Q stands for the ReLU6");
+            }
+        }
+        assertTrue(convs >= 5, "stem, depthwise and pointwise: " + convs);
+        assertEquals(convs, clips);
+
+        List<Path> images;
+        try (Stream<Path> s = Files.list(Fixtures.dir().resolve("images"))) {
+            images = s.sorted().toList();
+        }
+        List<float[]> fp32 = logits(dir, null, images);
+        List<float[]> int8 = logits(dir, "quantized", images);
+        double max = 0;
+        double span = 0;
+        for (int i = 0; i < images.size(); i++) {
+            for (int k = 0; k < 3; k++) {
+                max = Math.max(max, Math.abs(int8.get(i)[k] - fp32.get(i)[k]));
+                span = Math.max(span, Math.abs(fp32.get(i)[k]));
+            }
+        }
+        REPORT.put("mobilenet-v1-tfjs", String.format("%d convs, max |int8 - fp32| %.3e over %d images (max |fp32 logit|"
+                + " %.3f)", convs, max, images.size(), span));
+        assertTrue(max <= 0.05 * Math.max(span, 1e-3), "int8 vs fp32 " + max + ", logits up to " + span);
+    }
+
     @Test
     void calibrationIsRefusedWhereItCannotApply(@TempDir Path tmp) {
         Path none = tmp.resolve("no-images");

@@ -32,6 +32,11 @@ public final class MobileNetV1Family implements ModelFamily<MobileNetV1Config> {
     }
 
     @Override
+    public boolean staticInt8() {
+        return true;
+    }
+
+    @Override
     public OnnxMl.ModelProto export(MobileNetV1Config config, TensorSource weights, ExportSettings settings) {
         return MobileNetV1OnnxExporter.export(config, weights, settings);
     }
