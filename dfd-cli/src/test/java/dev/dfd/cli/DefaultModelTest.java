@@ -78,7 +78,8 @@ class DefaultModelTest {
             try (var files = Files.walk(model)) {
                 bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
             }
-            assertTrue(bytes <= 25L << 20, "models/default is " + bytes + " bytes, over 25 MB");
+            // fp32 safetensors and ONNX (12.8 MB each) and the int8 ONNX (3.4 MB) of a 3.2M-parameter network
+            assertTrue(bytes <= 32L << 20, "models/default is " + bytes + " bytes, over 32 MB");
         } finally {
             if (home == null) {
                 System.clearProperty("dfd.home");

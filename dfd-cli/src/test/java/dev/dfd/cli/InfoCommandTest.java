@@ -51,8 +51,8 @@ class InfoCommandTest {
         MainTest.Run j = run("info", "--json", dir.toString());
         assertEquals(0, j.code(), j.err());
         JsonNode d = Json.MAPPER.readTree(j.out());
-        assertEquals("resnet", d.get("model_type").asText());
-        assertEquals("ResNetForImageClassification", d.get("architectures").get(0).asText());
+        assertEquals("mobilenet_v1", d.get("model_type").asText());
+        assertEquals("MobileNetV1ForImageClassification", d.get("architectures").get(0).asText());
         assertEquals("[\"Real\",\"Fake\"]", d.get("labels").toString());
         assertEquals(2, d.get("variants").size());
         assertEquals("default", d.get("variants").get(0).get("variant").asText());
@@ -65,7 +65,7 @@ class InfoCommandTest {
 
         MainTest.Run t = run("info", dir.toString());
         assertEquals(0, t.code(), t.err());
-        assertTrue(t.out().contains("type       resnet [ResNetForImageClassification]"), t.out());
+        assertTrue(t.out().contains("type       mobilenet_v1 [MobileNetV1ForImageClassification]"), t.out());
         assertTrue(t.out().contains("labels     [Real, Fake]"), t.out());
         assertTrue(t.out().contains("variant    quantized onnx/model_quantized.onnx"), t.out());
         assertTrue(t.out().contains("dtype int8"), t.out());
