@@ -119,10 +119,23 @@ class ConvertStaticInt8Test {
         assertEquals(r.calibrationImages(), q.get("calibration_images").asInt());
         assertTrue(r.calibrationImages() >= 10, "the golden images: " + r.calibrationImages());
 
-        List<Path> images;
+        List<Path> images = fixtureImages();
+        double[] gap = int8Gap(dir, images); // {max |int8 - fp32| logit, max |fp32| logit}
+        double max = gap[0];
+        double span = gap[1];
+        REPORT.put(model, String.format("%d convs, max |int8 - fp32| %.3e over %d images (max |fp32 logit| %.3f)%s",
+                convs, max, images.size(), span, VNNI ? "" : ", 7-bit weights (no VNNI)"));
+        assertTrue(max <= TOLERANCE.get(model), model + ": int8 vs fp32 " + max);
+    }
+
+    private static List<Path> fixtureImages() throws IOException {
         try (Stream<Path> s = Files.list(Fixtures.dir().resolve("images"))) {
-            images = s.sorted().toList();
+            return s.sorted().toList();
         }
+    }
+
+    /** {largest |int8 - fp32| logit, largest |fp32| logit} of the model in dir over the images. */
+    private static double[] int8Gap(Path dir, List<Path> images) {
         List<float[]> fp32 = logits(dir, null, images);
         List<float[]> int8 = logits(dir, "quantized", images);
         double max = 0;
@@ -133,9 +146,7 @@ class ConvertStaticInt8Test {
                 span = Math.max(span, Math.abs(fp32.get(i)[k]));
             }
         }
-        REPORT.put(model, String.format("%d convs, max |int8 - fp32| %.3e over %d images (max |fp32 logit| %.3f)%s",
-                convs, max, images.size(), span, VNNI ? "" : ", 7-bit weights (no VNNI)"));
-        assertTrue(max <= TOLERANCE.get(model), model + ": int8 vs fp32 " + max);
+        return new double[]{max, span};
     }
 
     private static List<float[]> logits(Path dir, String variant, List<Path> images) {
@@ -190,20 +201,10 @@ class ConvertStaticInt8Test {
         assertTrue(convs >= 5, "stem, depthwise and pointwise: " + convs);
         assertEquals(convs, clips);
 
-        List<Path> images;
-        try (Stream<Path> s = Files.list(Fixtures.dir().resolve("images"))) {
-            images = s.sorted().toList();
-        }
-        List<float[]> fp32 = logits(dir, null, images);
-        List<float[]> int8 = logits(dir, "quantized", images);
-        double max = 0;
-        double span = 0;
-        for (int i = 0; i < images.size(); i++) {
-            for (int k = 0; k < 3; k++) {
-                max = Math.max(max, Math.abs(int8.get(i)[k] - fp32.get(i)[k]));
-                span = Math.max(span, Math.abs(fp32.get(i)[k]));
-            }
-        }
+        List<Path> images = fixtureImages();
+        double[] gap = int8Gap(dir, images); // {max |int8 - fp32| logit, max |fp32| logit}
+        double max = gap[0];
+        double span = gap[1];
         REPORT.put("mobilenet-v1-tfjs", String.format("%d convs, max |int8 - fp32| %.3e over %d images (max |fp32 logit|"
                 + " %.3f)", convs, max, images.size(), span));
         assertTrue(max <= 0.05 * Math.max(span, 1e-3), "int8 vs fp32 " + max + ", logits up to " + span);
