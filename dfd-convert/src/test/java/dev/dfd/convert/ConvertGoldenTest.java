@@ -50,7 +50,8 @@ class ConvertGoldenTest {
     private static void check(String model) throws IOException {
         Path dir = out.resolve(model);
         for (WeightEncoding e : WeightEncoding.values()) {
-            Converter.convert(Golden.model(model), dir, e, false);
+            Converter.convert(Golden.model(model), dir, e,
+                    e == WeightEncoding.INT8 && dev.dfd.quantize.Int8Kernels.reduceRange());
         }
         JsonNode expected = Golden.expectedImages(model).get("results");
         List<Path> images = new ArrayList<>();

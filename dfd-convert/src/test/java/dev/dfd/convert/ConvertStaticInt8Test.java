@@ -55,20 +55,6 @@ class ConvertStaticInt8Test {
             "convnextv2-seed0", 0.2,
             "efficientnet-seed0", 5e-3);
     private static final Map<String, String> REPORT = new ConcurrentHashMap<>();
-    /**
-     * Whether this CPU has VNNI int8 dot products. Without them ONNX Runtime's AVX2 u8 x s8 kernels add pairs of
-     * products in int16, which saturates with full 8-bit weights; `--reduce-range` (7-bit weights) is the documented
-     * remedy, so the zoo is quantised with it there.
-     */
-    static final boolean VNNI = cpuFlags().matches("(?s).*\\b(avx512_vnni|avx_vnni)\\b.*");
-
-    private static String cpuFlags() {
-        try {
-            return Files.readString(Path.of("/proc/cpuinfo"));
-        } catch (IOException | RuntimeException e) {
-            return "avx512_vnni"; // not Linux: assume the int8 path that the tolerances were measured on
-        }
-    }
 
     @TempDir
     static Path out;
@@ -94,8 +80,8 @@ class ConvertStaticInt8Test {
     private static void check(String model) throws IOException {
         Path dir = out.resolve(model);
         Converter.convert(Golden.zooModel(model), dir, WeightEncoding.FP32, false);
-        Converter.Result r = Converter.convert(Golden.zooModel(model), dir, WeightEncoding.INT8, !VNNI,
-                Q4Options.DEFAULT, new StaticInt8(Golden.dir().resolve("images"), 64, 1), ExternalData.Mode.AUTO);
+        Converter.Result r = Converter.convert(Golden.zooModel(model), dir, WeightEncoding.INT8,
+                dev.dfd.quantize.Int8Kernels.reduceRange(), Q4Options.DEFAULT, new StaticInt8(Golden.dir().resolve("images"), 64, 1), ExternalData.Mode.AUTO);
         assertEquals(dir.resolve("onnx/model_quantized.onnx"), r.onnx());
 
         OnnxMl.GraphProto g = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(r.onnx())).getGraph();
@@ -124,7 +110,7 @@ class ConvertStaticInt8Test {
         double max = gap[0];
         double span = gap[1];
         REPORT.put(model, String.format("%d convs, max |int8 - fp32| %.3e over %d images (max |fp32 logit| %.3f)%s",
-                convs, max, images.size(), span, VNNI ? "" : ", 7-bit weights (no VNNI)"));
+                convs, max, images.size(), span, dev.dfd.quantize.Int8Kernels.VNNI ? "" : ", 7-bit weights (no VNNI)"));
         assertTrue(max <= TOLERANCE.get(model), model + ": int8 vs fp32 " + max);
     }
 

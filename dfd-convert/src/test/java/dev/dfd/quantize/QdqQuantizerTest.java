@@ -128,7 +128,7 @@ class QdqQuantizerTest {
         OnnxMl.ModelProto fp32 = model();
         Map<String, ActivationRange> ranges = Calibrator.minMax(fp32, QdqQuantizer.tensorsToCalibrate(fp32),
                 batches(4, 1), 1);
-        OnnxMl.ModelProto int8 = QdqQuantizer.quantize(fp32, ranges, QuantizationMath.INT8_MAX);
+        OnnxMl.ModelProto int8 = QdqQuantizer.quantize(fp32, ranges, Int8Kernels.weightQmax());
 
         Map<String, Long> ops = int8.getGraph().getNodeList().stream()
                 .collect(Collectors.groupingBy(OnnxMl.NodeProto::getOpType, Collectors.counting()));
@@ -148,9 +148,10 @@ class QdqQuantizerTest {
         QuantizationMath.ActivationParams pc2 = params(ranges, "c2");
         QuantizationMath.ActivationParams ps = params(ranges, "s");
         QuantizationMath.ActivationParams pg = params(ranges, "gap");
-        QuantizationMath.ChannelWeights q1 = QuantizationMath.symmetricPerChannel(w1, 1, C, 27, 127);
-        QuantizationMath.ChannelWeights q2 = QuantizationMath.symmetricPerChannel(w2, 1, C, C, 127);
-        QuantizationMath.ChannelWeights qfc = QuantizationMath.symmetricPerChannel(fc, C, LABELS, 1, 127);
+        int qmax = Int8Kernels.weightQmax();
+        QuantizationMath.ChannelWeights q1 = QuantizationMath.symmetricPerChannel(w1, 1, C, 27, qmax);
+        QuantizationMath.ChannelWeights q2 = QuantizationMath.symmetricPerChannel(w2, 1, C, C, qmax);
+        QuantizationMath.ChannelWeights qfc = QuantizationMath.symmetricPerChannel(fc, C, LABELS, 1, qmax);
         float[] w1q = dequantize(q1, 1, C, 27);
         float[] w2q = dequantize(q2, 1, C, C);
         float[] fcq = dequantize(qfc, C, LABELS, 1);
