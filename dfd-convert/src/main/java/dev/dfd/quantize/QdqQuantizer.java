@@ -112,6 +112,15 @@ public final class QdqQuantizer {
                 && (n.getInputCount() < 3 || n.getInput(2).isEmpty() || isFloatInitializer(n.getInput(2)));
     }
 
+    /** A Clip whose lower bound is the constant 0 (opset 11+: an initializer input): a ReLU with a ceiling. */
+    private boolean clipsAtZero(NodeProto n) {
+        if (!n.getOpType().equals("Clip") || n.getInputCount() < 2 || !isFloatInitializer(n.getInput(1))) {
+            return false;
+        }
+        float[] min = TensorValues.floats(initializers.get(n.getInput(1)));
+        return min.length == 1 && min[0] == 0f;
+    }
+
     private boolean constantMatMul(NodeProto n) {
         return isFloatInitializer(n.getInput(1)) && initializers.get(n.getInput(1)).getDimsCount() == 2;
     }
@@ -137,13 +146,13 @@ public final class QdqQuantizer {
     }
 
     /**
-     * An op's output, or its activation's when a ReLU or a Clip (ReLU6) is its only reader: the Q then stands for it,
-     * since calibrated codes of the clipped tensor cover only [min, max] of the clip, and ONNX Runtime drops the Clip
-     * or ReLU before such a Q when fusing.
+     * An op's output, or its activation's when a ReLU or a ReLU6 (Clip from 0) is its only reader: the Q then stands
+     * for it, since uint8 codes with zero point 0 and a calibrated top within the clip's cover no value the activation
+     * would change, and ONNX Runtime drops such a ReLU or Clip before the Q when fusing.
      */
     private void quantizeResult(String tensor) {
         List<NodeProto> r = readers.getOrDefault(tensor, List.of());
-        if (r.size() == 1 && (r.get(0).getOpType().equals("Relu") || r.get(0).getOpType().equals("Clip"))) {
+        if (r.size() == 1 && (r.get(0).getOpType().equals("Relu") || clipsAtZero(r.get(0)))) {
             quantize(r.get(0).getOutput(0));
         } else {
             quantize(tensor);

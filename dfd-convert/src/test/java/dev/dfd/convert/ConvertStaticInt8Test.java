@@ -81,7 +81,8 @@ class ConvertStaticInt8Test {
         Path dir = out.resolve(model);
         Converter.convert(Golden.zooModel(model), dir, WeightEncoding.FP32, false);
         Converter.Result r = Converter.convert(Golden.zooModel(model), dir, WeightEncoding.INT8,
-                dev.dfd.quantize.Int8Kernels.reduceRange(), Q4Options.DEFAULT, new StaticInt8(Golden.dir().resolve("images"), 64, 1), ExternalData.Mode.AUTO);
+                dev.dfd.quantize.Int8Kernels.reduceRange(), Q4Options.DEFAULT,
+                new StaticInt8(Golden.dir().resolve("images"), 64, 1), ExternalData.Mode.AUTO);
         assertEquals(dir.resolve("onnx/model_quantized.onnx"), r.onnx());
 
         OnnxMl.GraphProto g = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(r.onnx())).getGraph();
@@ -186,6 +187,10 @@ class ConvertStaticInt8Test {
         }
         assertTrue(convs >= 5, "stem, depthwise and pointwise: " + convs);
         assertEquals(convs, clips);
+        // ONNX Runtime's own optimised graph: every Conv an integer QLinearConv, every ReLU6 dropped into its Q
+        List<String> fused = optimizedOps(r.onnx(), tmp.resolve("optimized.onnx"));
+        assertEquals(convs, fused.stream().filter("QLinearConv"::equals).count(), fused.toString());
+        assertTrue(!fused.contains("Conv") && !fused.contains("Clip"), "no float Conv or Clip left: " + fused);
 
         List<Path> images = fixtureImages();
         double[] gap = int8Gap(dir, images); // {max |int8 - fp32| logit, max |fp32| logit}
@@ -194,6 +199,19 @@ class ConvertStaticInt8Test {
         REPORT.put("mobilenet-v1-tfjs", String.format("%d convs, max |int8 - fp32| %.3e over %d images (max |fp32 logit|"
                 + " %.3f)", convs, max, images.size(), span));
         assertTrue(max <= 0.05 * Math.max(span, 1e-3), "int8 vs fp32 " + max + ", logits up to " + span);
+    }
+
+    /** The op types of the graph ONNX Runtime runs after its extended (QDQ fusing) optimisations. */
+    private static List<String> optimizedOps(Path onnx, Path optimized) throws IOException {
+        try (ai.onnxruntime.OrtSession.SessionOptions so = new ai.onnxruntime.OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(ai.onnxruntime.OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
+            so.setOptimizedModelFilePath(optimized.toString());
+            ai.onnxruntime.OrtEnvironment.getEnvironment().createSession(onnx.toString(), so).close();
+        } catch (ai.onnxruntime.OrtException e) {
+            throw new IOException(e);
+        }
+        return OnnxMl.ModelProto.parseFrom(Files.readAllBytes(optimized)).getGraph().getNodeList().stream()
+                .map(OnnxMl.NodeProto::getOpType).toList();
     }
 
     @Test
